@@ -1,0 +1,123 @@
+# codex-sandbox — flat list of sources and flags (ntpd/bwrap habit).
+#
+#   make               bin/codex-sandbox, bin/codex-sandbox-init, bin/codex-firewall
+#   make check         unit tests (no root, no Docker)
+#   make test          the whole suite (real engine, nft, Codex, tmux); needs root
+#   make san           ASan+UBSan build in build/san (tests use it with SAN=1)
+#   make fuzz          libFuzzer targets, each run FUZZ_SECONDS
+#   make bench         speed/memory ratios against baselines measured in the same run
+#   make setup         install what is missing on Debian and start dockerd
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+BIN     ?= bin
+CC      ?= cc
+FUZZ_SECONDS ?= 20
+
+PKGS      := libcurl libcjson libnftnl libmnl libseccomp
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+        -Wformat=2 -Wvla -Wno-format-nonliteral -Wno-format-truncation
+OPT  ?= -O2 -g
+CS_CFLAGS = -std=gnu11 $(OPT) $(WARN) -I. -D_GNU_SOURCE -fstack-protector-strong \
+            -D_FORTIFY_SOURCE=2 -MMD -MP $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CS_LDFLAGS = $(EXTRA_LDFLAGS)
+
+RUNNER_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c))
+FW_SRCS     := $(filter-out firewall/main.c,$(wildcard firewall/*.c))
+INIT_SRCS   := $(wildcard runner/init/*.c) runner/error.c runner/buf.c
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+
+RUNNER_OBJS := $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
+FW_OBJS     := $(FW_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+# The init runs as PID 1 inside any base image: static, so it needs nothing
+# from the image.  The sanitizer build cannot be static.
+INIT_LDFLAGS := $(if $(findstring sanitize,$(EXTRA_CFLAGS)),,-static)
+
+all: $(BIN)/codex-sandbox $(BIN)/codex-sandbox-init $(BIN)/codex-firewall
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CS_CFLAGS) -c $< -o $@
+
+$(BUILD)/librunner.a: $(RUNNER_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libfw.a: $(FW_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/codex-sandbox: $(BUILD)/runner/main.o $(BUILD)/librunner.a $(BUILD)/libfw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(BUILD)/libfw.a $(BUILD)/librunner.a $(PKG_LIBS) -lpthread
+
+$(BIN)/codex-firewall: $(BUILD)/firewall/main.o $(BUILD)/libfw.a $(BUILD)/librunner.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -o $@ $< $(BUILD)/libfw.a $(BUILD)/librunner.a $(PKG_LIBS)
+
+$(BIN)/codex-sandbox-init: $(INIT_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) $(INIT_LDFLAGS) -o $@ $^ -lseccomp
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a $(BUILD)/libfw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/librunner.a $(BUILD)/libfw.a $(BUILD)/librunner.a $(PKG_LIBS) -lpthread
+
+unit-bins: $(UNIT_BINS)
+
+check: all unit-bins
+	tests/run.sh --unit-only --build $(BUILD)
+
+test: all unit-bins
+	tests/run.sh --build $(BUILD)
+
+san:
+	$(MAKE) BUILD=build/san BIN=build/san/bin OPT="-O1 -g -fno-omit-frame-pointer" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit-bins
+
+# libFuzzer: everything rebuilt with clang and coverage instrumentation.
+FUZZ_BUILD := build/fuzz
+fuzz-bins:
+	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+		$(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a
+	@mkdir -p $(FUZZ_BUILD)/fuzzers
+	for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+			-o $(FUZZ_BUILD)/fuzzers/$$n $$f $(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a \
+			$(FUZZ_BUILD)/librunner.a $(PKG_LIBS) -lpthread || exit 1; \
+	done
+
+fuzz: fuzz-bins
+	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzzers $(FUZZ_SECONDS)
+
+bench: all
+	tests/bench/run.sh
+
+setup:
+	images/setup-host.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/codex-sandbox \
+		$(DESTDIR)$(PREFIX)/share/codex-sandbox/images
+	install -m 0755 $(BIN)/codex-sandbox $(DESTDIR)$(PREFIX)/bin/codex-sandbox
+	install -m 0755 $(BIN)/codex-sandbox-init $(BIN)/codex-firewall \
+		$(DESTDIR)$(PREFIX)/lib/codex-sandbox/
+	install -m 0644 Dockerfile.codex-sandbox $(DESTDIR)$(PREFIX)/share/codex-sandbox/
+	install -m 0755 images/*.sh $(DESTDIR)$(PREFIX)/share/codex-sandbox/images/
+
+clean:
+	rm -rf build bin
+
+.PHONY: all unit-bins check test san fuzz-bins fuzz bench setup install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,224 @@
+/* codex-sandbox-init: PID 1 of the sandbox container (tini's shape).
+ *
+ *   codex-sandbox-init [--status FILE] [--hook PATH] -- CMD [ARGS...]
+ *
+ * - Blocks asynchronous signals, forwards them to the running child, reaps
+ *   every zombie (agent tool runs leave plenty), exits with the command's
+ *   status or 128+signal.
+ * - Runs the project's init hook first (in the working directory, as the
+ *   sandbox user, in the foreground of the terminal); a failing hook stops
+ *   the run with the hook's status and the command is never started.
+ * - Installs a libseccomp filter in the child, last thing before execve.
+ * - Any failure before exec is written to the status FILE as key=value lines
+ *   (stage, status, errno, msg) so the runner can print it as its one error
+ *   line; exit 126/127 for exec failures as docker run does.
+ * - With a terminal, waits (briefly) for the runner's first resize, so the
+ *   command never starts on a 0x0 terminal (API 1.41 ignores ConsoleSize).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/init/filter.h"
+
+static const char *status_file;
+
+static void write_status(const char *stage, int status, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void write_status(const char *stage, int status, int errnum, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (status_file && (f = fopen(status_file, "we"))) {
+		fprintf(f, "stage=%s\nstatus=%d\nerrno=%d\nmsg=%s\n", stage, status, errnum, msg);
+		if (fclose(f) == 0)
+			return;
+	}
+	/* No status channel: say it on stderr, which the user sees. */
+	fprintf(stderr, "codex-sandbox-init: %s%s%s\n", msg, errnum ? ": " : "",
+		errnum ? strerror(errnum) : "");
+}
+
+/* The terminal's foreground goes to the child's process group, so ^C typed
+ * by the user signals the program, not us (tini's behaviour). */
+static void take_terminal(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+	if (setpgid(0, 0) < 0 || !isatty(STDIN_FILENO))
+		return;
+	sigaction(SIGTTOU, &ign, &old);
+	tcsetpgrp(STDIN_FILENO, getpid());
+	sigaction(SIGTTOU, &old, NULL);
+}
+
+static void wait_for_size(void)
+{
+	struct winsize ws;
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+	if (!isatty(STDIN_FILENO))
+		return;
+	for (int i = 0; i < 200; i++) {   /* at most ~1 s */
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static pid_t spawn(char **argv, const sigset_t *orig, bool is_hook)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	sigprocmask(SIG_SETMASK, orig, NULL);
+	take_terminal();
+	if (!is_hook) {
+		char why[256];
+
+		if (filter_install(why, sizeof why) < 0) {
+			write_status("seccomp", 125, errno, "installing the seccomp filter: %s", why);
+			_exit(125);
+		}
+	}
+	execvp(argv[0], argv);
+	if (is_hook && errno == ENOEXEC) {
+		/* A hook without a #! line: run it with sh, as a shell would. */
+		char *sh[] = { "/bin/sh", argv[0], NULL };
+
+		execv(sh[0], sh);
+	}
+	{
+		int e = errno;
+		int st = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+
+		if (is_hook)
+			write_status("hook", st, e, "cannot run the init hook %s", argv[0]);
+		else if (st == 127)
+			write_status("exec", st, e, "command '%s' not found in the sandbox", argv[0]);
+		else
+			write_status("exec", st, e, "cannot execute '%s' in the sandbox", argv[0]);
+		_exit(st);
+	}
+}
+
+static int exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 125;
+}
+
+/* Wait for CHILD, forwarding signals and reaping everything else. */
+static int supervise(pid_t child, const sigset_t *blocked)
+{
+	struct timespec tick = { 1, 0 };
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigtimedwait(blocked, &si, &tick);
+
+		if (sig > 0 && sig != SIGCHLD) {
+			/* Forward to the child's group: the command and what it
+			 * started in its job get the stop request. */
+			if (kill(-child, sig) < 0)
+				kill(child, sig);
+		}
+		for (;;) {
+			int ws;
+			pid_t p = waitpid(-1, &ws, WNOHANG);
+
+			if (p <= 0)
+				break;
+			if (p == child)
+				return exit_code(ws);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *hook = NULL;
+	sigset_t blocked, orig;
+	char **cmd = NULL;
+	pid_t child;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
+			status_file = argv[++i];
+		} else if (strcmp(argv[i], "--hook") == 0 && i + 1 < argc) {
+			hook = argv[++i];
+		} else if (strcmp(argv[i], "--") == 0) {
+			cmd = argv + i + 1;
+			break;
+		} else {
+			write_status("init", 125, 0, "codex-sandbox-init: unknown argument '%s'", argv[i]);
+			return 125;
+		}
+	}
+	if (!cmd || !cmd[0]) {
+		write_status("init", 125, 0, "codex-sandbox-init: no command given");
+		return 125;
+	}
+	if (status_file)
+		unlink(status_file);   /* a stale status from an earlier run means nothing */
+
+	/* tini: block everything but the synchronous signals. */
+	sigfillset(&blocked);
+	for (int s = 0, sync[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS,
+				    SIGTTIN, SIGTTOU }; s < 9; s++)
+		sigdelset(&blocked, sync[s]);
+	sigprocmask(SIG_SETMASK, &blocked, &orig);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+	/* Make sure no child can ever gain privileges (Docker sets it too). */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+
+	wait_for_size();
+	if (hook) {
+		char *hargv[] = { (char *)hook, NULL };
+
+		child = spawn(hargv, &orig, true);
+		if (child < 0) {
+			write_status("hook", 125, errno, "fork for the init hook");
+			return 125;
+		}
+		rc = supervise(child, &blocked);
+		if (rc != 0) {
+			/* The child wrote the status itself when the hook could
+			 * not be executed at all. */
+			if (!status_file || access(status_file, F_OK) != 0)
+				write_status("hook", rc, 0, "the init hook %s failed with status %d", hook, rc);
+			return rc;
+		}
+	}
+	child = spawn(cmd, &orig, false);
+	if (child < 0) {
+		write_status("init", 125, errno, "fork");
+		return 125;
+	}
+	return supervise(child, &blocked);
+}

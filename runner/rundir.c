@@ -1,0 +1,164 @@
+#include "runner/rundir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runner/util.h"
+
+static int private_dir(const char *path, struct cs_err *err)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return cs_fail(err, errno, "creating %s", path);
+	/* Someone else's directory or a symlink planted in /tmp must not be
+	 * used for files we mount into the sandbox. */
+	if (lstat(path, &st) < 0)
+		return cs_fail(err, errno, "%s", path);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		cs_fail(err, EPERM, "%s is not a private directory of ours", path);
+		return cs_hint(err, "remove it or set XDG_RUNTIME_DIR to a private directory");
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *text, mode_t mode, struct cs_err *err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return cs_fail(err, errno, "creating %s", path);
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0)
+		return cs_fail(err, errno, "writing %s", path);
+	return 0;
+}
+
+void rundir_path(const struct rundir *r, const char *name, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s/%s", r->dir, name);
+}
+
+int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_plan *p,
+		  struct cs_err *err)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char base[PATH_MAX], path[PATH_MAX + 32];
+	cleanup_free char *passwd = NULL, *group = NULL;
+
+	r->dir[0] = '\0';
+	if (xdg && *xdg && access(xdg, W_OK) == 0)
+		snprintf(base, sizeof base, "%s/codex-sandbox", xdg);
+	else
+		snprintf(base, sizeof base, "/tmp/codex-sandbox-%u", (unsigned)geteuid());
+	if (private_dir(base, err) < 0)
+		return -1;
+	snprintf(r->dir, sizeof r->dir, "%s/%s", base, run_id);
+	if (mkdir(r->dir, 0700) < 0) {
+		cs_fail(err, errno, "creating %s", r->dir);
+		r->dir[0] = '\0';
+		return -1;
+	}
+	/* A passwd entry for the sandbox user, so whoami, git and ssh know
+	 * who they are (the uid usually has none in the image). */
+	if (asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\n"
+		     "codex:x:%u:%u:codex sandbox user:" SANDBOX_HOME ":/bin/bash\n"
+		     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		     (unsigned)p->uid, (unsigned)p->gid) < 0 ||
+	    asprintf(&group, "root:x:0:\n%s%u:\nnogroup:x:65534:\n",
+		     p->gid == 0 ? "" : "codex:x:", (unsigned)p->gid) < 0)
+		return cs_fail(err, ENOMEM, "out of memory");
+	rundir_path(r, "passwd", path, sizeof path);
+	if (write_file(path, passwd, 0644, err) < 0)
+		return -1;
+	rundir_path(r, "group", path, sizeof path);
+	if (write_file(path, group, 0644, err) < 0)
+		return -1;
+	rundir_path(r, "allowed_domains.txt", path, sizeof path);
+	if (write_file(path, p->allow_text ? p->allow_text : "", 0644, err) < 0)
+		return -1;
+	/* The only resolver inside the sandbox is the firewall's DNS filter. */
+	rundir_path(r, "resolv.conf", path, sizeof path);
+	if (write_file(path, "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n", 0644, err) < 0)
+		return -1;
+	/* The init writes its status here; the sandbox user must be able to. */
+	rundir_path(r, "status", path, sizeof path);
+	if (mkdir(path, 0700) < 0)
+		return cs_fail(err, errno, "creating %s", path);
+	if ((geteuid() == 0 ? chown(path, p->uid, p->gid) : chmod(path, 0777)) < 0)
+		return cs_fail(err, errno, "preparing %s", path);
+	return 0;
+}
+
+static void remove_tree(const char *path, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (depth > 4)
+		return;
+	d = opendir(path);
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char p[PATH_MAX + 256];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(p, depth + 1);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+void rundir_remove(struct rundir *r)
+{
+	if (r->dir[0])
+		remove_tree(r->dir, 0);
+	r->dir[0] = '\0';
+}
+
+int rundir_read_status(const struct rundir *r, int *status, char *stage, size_t stagesz,
+		       char *msg, size_t msgsz, int *errnum)
+{
+	char path[PATH_MAX + 32], line[1200];
+	FILE *f;
+	int found = 0;
+
+	rundir_path(r, "status/status", path, sizeof path);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "stage=", 6) == 0) {
+			snprintf(stage, stagesz, "%s", line + 6);
+			found = 1;
+		} else if (strncmp(line, "status=", 7) == 0) {
+			*status = atoi(line + 7);
+		} else if (strncmp(line, "errno=", 6) == 0) {
+			*errnum = atoi(line + 6);
+		} else if (strncmp(line, "msg=", 4) == 0) {
+			snprintf(msg, msgsz, "%s", line + 4);
+		}
+	}
+	fclose(f);
+	/* Printed on the user's terminal: no control characters. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return found;
+}

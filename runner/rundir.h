@@ -1,0 +1,25 @@
+/* The run's private directory on the host (XDG_RUNTIME_DIR/codex-sandbox/ID,
+ * or /tmp/codex-sandbox-UID/ID, mode 0700): files we bind into the sandbox
+ * (passwd/group entries for the sandbox user, the effective allowlist, the
+ * resolver config) and the init's status channel.  Removed at the end. */
+#ifndef CS_RUNDIR_H
+#define CS_RUNDIR_H
+
+#include <limits.h>
+
+#include "runner/plan.h"
+
+struct rundir {
+	char dir[PATH_MAX];
+};
+
+int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_plan *p,
+		  struct cs_err *err);
+/* PATH of NAME inside the run dir. */
+void rundir_path(const struct rundir *r, const char *name, char *out, size_t outsz);
+void rundir_remove(struct rundir *r);
+/* Read the init's status file: returns 1 and fills STATUS/MSG when present. */
+int rundir_read_status(const struct rundir *r, int *status, char *stage, size_t stagesz,
+		       char *msg, size_t msgsz, int *errnum);
+
+#endif

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Lifecycle: signals to the runner stop and remove the sandbox (and its
+# network owner) with the conventional status; a runner killed with SIGKILL
+# leaves containers the next run removes; sandboxes on one work dir run side
+# by side.
+. "$(dirname "$0")/../lib/common.sh"
+trap cleanup_projects EXIT
+p=$(new_project)
+
+start_bg() {  # start a long sandbox in the background; sets RUNNER
+    (cd "$p" && exec env HOME=/tmp/cs-test-home "$CS" exec -- sleep 300 </dev/null >/dev/null 2>"$p.err") &
+    RUNNER=$!
+    wait_for sh -c "[ \$(curl -s --unix-socket $DOCKER_SOCK 'http://d/v1.41/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq length) -ge 1 ]"
+}
+
+for sig in TERM INT HUP; do
+    start_bg
+    check "SIG$sig: the sandbox is running" test -n "$(our_containers)"
+    t0=$(date +%s%N)
+    kill -"$sig" "$RUNNER"
+    wait "$RUNNER"; rc=$?
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    want=$((128 + $(kill -l "$sig")))
+    is "$rc" "$want" "SIG$sig: runner exits $want (${ms} ms)"
+    is "$(our_containers)" "" "SIG$sig: sandbox and network owner removed"
+    like "$(cat "$p.err")" "interrupted by signal" "SIG$sig: says so"
+done
+rm -f "$p.err"
+
+# SIGKILL: nothing can clean up then; the next run does.
+start_bg
+kill -KILL "$RUNNER"; wait "$RUNNER" 2>/dev/null
+left=$(our_containers)
+check "SIGKILL leaves the sandbox behind (expected)" test -n "$left"
+out=$(cd "$p" && cs exec -- true </dev/null 2>&1); rc=$?
+is "$rc" 0 "the next run succeeds"
+like "$out" 'removed .* left behind by a runner that is gone' "it says it removed the leftovers"
+is "$(our_containers)" "" "nothing left afterwards"
+
+# Two sandboxes on the same work dir at the same time.
+(cd "$p" && cs exec -- sh -c 'sleep 2; echo one' </dev/null > "$p.one" 2>&1) &
+a=$!
+(cd "$p" && cs exec -- sh -c 'sleep 2; echo two' </dev/null > "$p.two" 2>&1) &
+b=$!
+wait_for sh -c "[ \$(curl -s --unix-socket $DOCKER_SOCK 'http://d/v1.41/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq length) -ge 2 ]"
+n=$(api '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq -r '.[].Names[0]' | sort -u | wc -l)
+is "$n" 2 "two sandboxes on one work dir run at once, with distinct names"
+wait $a; ra=$?; wait $b; rb=$?
+is "$ra:$rb:$(cat "$p.one"):$(cat "$p.two")" "0:0:one:two" "both finish with their own output"
+rm -f "$p.one" "$p.two"
+is "$(our_containers)" "" "nothing left"
+done_testing

@@ -1,0 +1,58 @@
+# Shared helpers for the bash integration tests (TAP output).
+# Source it: . "$(dirname "$0")/../lib/common.sh"
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CS=${CS:-$ROOT/bin/codex-sandbox}
+DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
+T_N=0
+T_FAIL=0
+
+ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+diag()   { sed 's/^/# /' <<<"$*"; }
+skip()   { T_N=$((T_N + 1)); echo "ok $T_N - # SKIP $*"; }
+
+# check DESC CMD...: passes when CMD succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# is GOT WANT DESC
+is() {
+    if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3"; diag "got:  '$1'"; diag "want: '$2'"; fi
+}
+# like TEXT REGEX DESC
+like() {
+    if grep -qE -- "$2" <<<"$1"; then ok "$3"; else not_ok "$3"; diag "no match for /$2/ in:"; diag "$1"; fi
+}
+unlike() {
+    if grep -qE -- "$2" <<<"$1"; then not_ok "$3"; diag "unexpected /$2/ in:"; diag "$1"; else ok "$3"; fi
+}
+done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+
+# The Engine API, without the docker CLI.
+api() { local path=$1; shift; curl -sS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41$path" "$@"; }
+
+# Names of containers codex-sandbox created (label org.codex-sandbox.managed).
+our_containers() {
+    api '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22org.codex-sandbox.managed%3D1%22%5D%7D' |
+        jq -r '.[].Names[0]' 2>/dev/null | sed 's,^/,,'
+}
+
+# A fresh project dir owned by an unprivileged user (the sandbox runs as the
+# dir's owner).  Cleaned by cleanup_projects.
+TEST_UID=${TEST_UID:-1000}
+TEST_GID=${TEST_GID:-1000}
+PROJECTS=()
+new_project() {
+    local d
+    d=$(mktemp -d /tmp/cs-proj.XXXXXX)
+    chown "$TEST_UID:$TEST_GID" "$d"
+    PROJECTS+=("$d")
+    echo "$d"
+}
+cleanup_projects() { for d in "${PROJECTS[@]:-}"; do [ -n "$d" ] && rm -rf "$d"; done; }
+
+# Run the runner with a clean environment: no ~/.codex of the test machine.
+cs() { env HOME="${CS_HOME:-/tmp/cs-test-home}" "$CS" "$@"; }
+mkdir -p /tmp/cs-test-home
+
+# wait_for CMD... : up to 10 s
+wait_for() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
