@@ -153,7 +153,7 @@ cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identi
 		if (m->tmpfs)
 			continue;
 		if (paths->auth_override && strcmp(m->target, SANDBOX_CODEX_HOME "/auth.json") == 0) {
-			add_bind(mounts, paths->auth_override, m->target, false);
+			add_bind(mounts, paths->auth_override, m->target, !paths->auth_override_rw);
 			continue;
 		}
 		add_bind(mounts, src, m->target, m->read_only);

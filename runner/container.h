@@ -29,7 +29,8 @@ struct ctr_paths {
 	const char *status_dir;
 	const char *allowed_domains; /* NULL: not mounted */
 	const char *resolv_conf;     /* NULL: not mounted */
-	const char *auth_override;   /* writeback: private copy instead of the user's file */
+	const char *auth_override;   /* a private copy instead of the user's file */
+	bool auth_override_rw;       /* writeback: Codex may rewrite the copy */
 };
 
 /* The Codex (or exec/shell) container.  NETWORK_MODE: "none" or

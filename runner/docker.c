@@ -38,6 +38,7 @@ struct run_ctx {
 	char sandbox_id[80];
 	char sandbox_name[160];
 	char placeholder[PATH_MAX];   /* empty auth.json mountpoint Docker may create */
+	char auth_copy[PATH_MAX + 32];/* private read-only copy (auth_private_copy) */
 };
 
 static int drain_firewall(void *vctx)
@@ -113,8 +114,12 @@ static int create_sandbox(struct run_ctx *c, const struct sandbox_plan *p, struc
 	rundir_path(&c->rd, "resolv.conf", resolv, sizeof resolv);
 	cp.allowed_domains = allowed;
 	cp.resolv_conf = resolv;
-	if (c->wb.active)
+	if (c->wb.active) {
 		cp.auth_override = c->wb.private_copy;
+		cp.auth_override_rw = true;
+	} else if (c->auth_copy[0]) {
+		cp.auth_override = c->auth_copy;
+	}
 	snprintf(netmode, sizeof netmode, "container:%s", c->pod.owner_id);
 	body = ctr_sandbox_body(p, &c->id, &cp, netmode);
 	snprintf(c->sandbox_name, sizeof c->sandbox_name, "%s-%.8s", p->name_base, c->id.run_id);
@@ -201,8 +206,14 @@ int docker_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 	if (p->auth_file) {
 		snprintf(c.placeholder, sizeof c.placeholder, "%s/auth.json", p->codex_home);
 		placeholder_existed = access(c.placeholder, F_OK) == 0;
-		if (p->auth_writeback && writeback_begin(&c.wb, p->auth_file, &c.rd, p->uid, p->gid, err) < 0)
-			goto out;
+		if (p->auth_writeback) {
+			if (writeback_begin(&c.wb, p->auth_file, &c.rd, p->uid, p->gid, err) < 0)
+				goto out;
+		} else if (p->auth_private_copy) {
+			rundir_path(&c.rd, "auth.json", c.auth_copy, sizeof c.auth_copy);
+			if (rundir_copy_private(p->auth_file, c.auth_copy, p->uid, p->gid, err) < 0)
+				goto out;
+		}
 	}
 	if (sig_terminating())
 		goto interrupted;

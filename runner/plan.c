@@ -437,6 +437,20 @@ out:
 	return rc;
 }
 
+/* Can UID:GID read the file by its mode bits (the sandbox's view)? */
+static bool readable_by(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	if (st.st_uid == uid)
+		return st.st_mode & S_IRUSR;
+	if (st.st_gid == gid)
+		return st.st_mode & S_IRGRP;
+	return st.st_mode & S_IROTH;
+}
+
 static int plan_hook_and_mounts(const struct cs_opts *o, const struct plan_env *env,
 				struct sandbox_plan *p, struct cs_err *err)
 {
@@ -502,8 +516,14 @@ static int plan_hook_and_mounts(const struct cs_opts *o, const struct plan_env *
 	}
 
 	if (p->auth_file) {
+		/* e.g. root's 0600 auth.json with a sandbox running as the
+		 * project's owner: the sandbox gets a private read-only copy
+		 * from the run's 0700 directory, removed at the end. */
+		p->auth_private_copy = !readable_by(p->auth_file, p->uid, p->gid);
 		if (add_mount(p, p->auth_file, SANDBOX_CODEX_HOME "/auth.json", true, false,
-			      "auth.json (read-only)") < 0)
+			      p->auth_private_copy ? "auth.json (private read-only copy: the file is "
+						     "not readable by the sandbox user)"
+						   : "auth.json (read-only)") < 0)
 			return cs_fail(err, ENOMEM, "out of memory");
 		/* The same file is also reachable through a writable mount when
 		 * it lives in the project (or the Codex home): cover that view
@@ -607,6 +627,21 @@ static int plan_network(const struct cs_opts *o, const struct plan_env *env,
 	}
 	if (o->network)
 		p->network = strdup(o->network);
+	p->dns_min_ttl = -1;
+	{
+		const char *mt = env->getenv("CODEX_SANDBOX_DNS_MIN_TTL");
+
+		if (mt && *mt) {
+			char *end;
+			long v = strtol(mt, &end, 10);
+
+			if (*end || v < 0 || v > 86400) {
+				cs_fail(err, 0, "invalid CODEX_SANDBOX_DNS_MIN_TTL '%s'", mt);
+				return cs_hint(err, "give seconds from 0 to 86400");
+			}
+			p->dns_min_ttl = (int)v;
+		}
+	}
 	for (size_t i = 0; i < o->publish.n; i++) {
 		const char *s = o->publish.v[i];
 		char *end;

@@ -70,6 +70,7 @@ struct sandbox_plan {
 	char *auth_file;           /* host path or NULL: Codex shows its login */
 	char *auth_found_by;       /* which rule found it */
 	bool auth_writeback;
+	bool auth_private_copy;    /* the sandbox user cannot read the file: mount a private copy */
 	char *config_source;       /* config.toml copied into the Codex home, or NULL */
 	char *config_found_by;
 	char *effective_config;    /* the config.toml Codex will read (maybe not yet existing) */
@@ -97,6 +98,7 @@ struct sandbox_plan {
 	char *template_id;
 	char *network;             /* NULL: default bridge */
 	char *dns;
+	int dns_min_ttl;           /* floor for DNS-learned entries (s); -1: the firewall's */
 	struct strv publish;       /* "PORT:HOSTPORT" normalized */
 	char *log_blocked;
 	char *name_base;           /* codex_<sanitized path> */

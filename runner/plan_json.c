@@ -56,7 +56,8 @@ char *plan_to_json(const struct sandbox_plan *p)
 	if (p->auth_file) {
 		cJSON_AddStringToObject(o, "file", p->auth_file);
 		cJSON_AddStringToObject(o, "found_by", p->auth_found_by);
-		cJSON_AddStringToObject(o, "mode", p->auth_writeback ? "writeback" : "read-only");
+		cJSON_AddStringToObject(o, "mode", p->auth_writeback ? "writeback" :
+					p->auth_private_copy ? "read-only (private copy)" : "read-only");
 	} else {
 		cJSON_AddNullToObject(o, "file");
 		cJSON_AddStringToObject(o, "note", "none found: Codex shows its own login");
@@ -130,6 +131,8 @@ char *plan_to_json(const struct sandbox_plan *p)
 		cJSON_AddStringToObject(net, "dns_upstream", p->dns);
 	else
 		cJSON_AddStringToObject(net, "dns_upstream", "host resolvers");
+	if (p->dns_min_ttl >= 0)
+		cJSON_AddNumberToObject(net, "dns_min_ttl", p->dns_min_ttl);
 	a = cJSON_AddArrayToObject(net, "allowlist");
 	for (size_t i = 0; i < p->allow.n; i++) {
 		char e[300];

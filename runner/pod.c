@@ -48,6 +48,13 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--upstream"));
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(p->dns));
 	}
+	if (p->dns_min_ttl >= 0) {
+		char ttl[16];
+
+		snprintf(ttl, sizeof ttl, "%d", p->dns_min_ttl);
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("--min-ttl"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(ttl));
+	}
 	{
 		char uid[16];
 
@@ -337,12 +344,21 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 			if (buf_printf(out, "  blocked: %s \xc3\x97%ld \xe2\x80\x94 add with --allow %s\n",
 				       what, count, name ? name : addr) < 0)
 				return lines;
-		} else if (name) {
-			const char *why = strcmp(type, "dns-rebind") == 0 ?
-				" (answer pointed into a private range)" : "";
-
-			if (buf_printf(out, "  blocked: %s%s \xc3\x97%ld \xe2\x80\x94 add with --allow %s\n",
-				       name, why, count, name) < 0)
+		} else if (name && strcmp(type, "dns-upstream-failed") == 0) {
+			/* Not a block: the name was allowed, the resolver failed. */
+			if (buf_printf(out, "  upstream resolver failed for %s \xc3\x97%ld (allowed; check --dns)\n",
+				       name, count) < 0)
+				return lines;
+		} else if (name && strcmp(type, "dns-rebind") == 0) {
+			/* The name is allowed; its answer pointed into a guarded
+			 * range, which only an explicit address entry opens. */
+			if (buf_printf(out, "  blocked: %s \xe2\x86\x92 %s (private or local address) \xc3\x97%ld"
+				       " \xe2\x80\x94 add with --allow %s if intended\n",
+				       name, addr ? addr : "?", count, addr ? addr : "ADDRESS") < 0)
+				return lines;
+		} else if (name && strcmp(type, "dns-refused") == 0) {
+			if (buf_printf(out, "  blocked: %s \xc3\x97%ld \xe2\x80\x94 add with --allow %s\n",
+				       name, count, name) < 0)
 				return lines;
 		} else {
 			continue;
@@ -403,7 +419,7 @@ void pod_stop(struct pod *pod, struct docker *d, const struct sandbox_plan *p)
 
 		buf_init(&text, 1u << 20);
 		if (pod_summary_text(pod->records, &text) > 0)
-			fprintf(stderr, "codex-sandbox: the firewall blocked:\n%s", text.data);
+			fprintf(stderr, "codex-sandbox: network summary:\n%s", text.data);
 		buf_free(&text);
 		if (p->log_blocked)
 			write_log(pod->records, p->log_blocked);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,30 @@ int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_pla
 		return cs_fail(err, errno, "creating %s", path);
 	if ((geteuid() == 0 ? chown(path, p->uid, p->gid) : chmod(path, 0777)) < 0)
 		return cs_fail(err, errno, "preparing %s", path);
+	return 0;
+}
+
+int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
+			struct cs_err *err)
+{
+	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC);
+	cleanup_close int out = -1;
+	bool root = geteuid() == 0;
+	char b[65536];
+	ssize_t r;
+
+	if (in < 0)
+		return cs_fail(err, errno, "reading %s", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0)
+		return cs_fail(err, errno, "creating %s", dst);
+	while ((r = read(in, b, sizeof b)) > 0)
+		if (write(out, b, (size_t)r) != r)
+			return cs_fail(err, errno, "writing %s", dst);
+	if (r < 0)
+		return cs_fail(err, errno, "reading %s", src);
+	if ((root && fchown(out, uid, gid) < 0) || fchmod(out, root ? 0400 : 0444) < 0)
+		return cs_fail(err, errno, "preparing %s", dst);
 	return 0;
 }
 

@@ -18,6 +18,10 @@ int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_pla
 /* PATH of NAME inside the run dir. */
 void rundir_path(const struct rundir *r, const char *name, char *out, size_t outsz);
 void rundir_remove(struct rundir *r);
+/* Copy SRC to DST (in the run dir) readable only by UID:GID (0400 when we
+ * can chown, else 0444 inside the private run dir). */
+int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
+			struct cs_err *err);
 /* Read the init's status file: returns 1 and fills STATUS/MSG when present. */
 int rundir_read_status(const struct rundir *r, int *status, char *stage, size_t stagesz,
 		       char *msg, size_t msgsz, int *errnum);

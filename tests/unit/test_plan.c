@@ -305,6 +305,17 @@ int main(void)
 			setenv_fake("CODEX_AUTH_FILE", "");
 		}
 		{
+			char *b[] = { "cs", "--user", "1000:1000", "--auth_file", P("explicit.json"), NULL };
+
+			chmod(P("explicit.json"), 0600);
+			ok(build(&p, &e, wd, b) == 0 && p.auth_private_copy == (geteuid() != 1000),
+			   "a 0600 auth.json of another user gets a private read-only copy");
+			plan_free(&p);
+			chmod(P("explicit.json"), 0644);
+			ok(build(&p, &e, wd, b) == 0 && !p.auth_private_copy, "a readable auth.json is mounted as is");
+			plan_free(&p);
+		}
+		{
 			char *b[] = { "cs", "--user", "1000:1000", "--auth_file", P("empty.json"), NULL };
 
 			write_file(P("empty.json"), "");
