@@ -199,9 +199,10 @@ int docker_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 	if (docker_open(&c.d, err) < 0)
 		return -1;
 	sweep_orphans(&c.d, &c.id);
+	rundir_sweep(&c.id);
 	if (image_ensure(&c.d, p->image, p->image_is_default, err) < 0)
 		goto out;
-	if (prepare_files(p, err) < 0 || rundir_create(&c.rd, c.id.run_id, p, err) < 0)
+	if (prepare_files(p, err) < 0 || rundir_create(&c.rd, &c.id, p, err) < 0)
 		goto out;
 	if (p->auth_file) {
 		snprintf(c.placeholder, sizeof c.placeholder, "%s/auth.json", p->codex_home);

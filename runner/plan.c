@@ -592,6 +592,77 @@ static int plan_env_vars(const struct cs_opts *o, const struct plan_env *env,
 	return 0;
 }
 
+int resolv_conf_nameservers(const char *text, struct strv *out)
+{
+	int added = 0;
+
+	while (text && *text) {
+		const char *eol = strchr(text, '\n');
+		size_t len = eol ? (size_t)(eol - text) : strlen(text);
+		char line[256], addr[64];
+		unsigned char bin[16];
+
+		if (len < sizeof line) {
+			memcpy(line, text, len);
+			line[len] = '\0';
+			if (sscanf(line, " nameserver %63s", addr) == 1 && out->n < 3) {
+				char *pct = strchr(addr, '%');
+
+				if (pct)
+					*pct = '\0';   /* scoped IPv6: not usable from a container */
+				if (!pct && inet_pton(AF_INET, addr, bin) == 1 && bin[0] != 127) {
+					if (strv_push(out, addr) < 0)
+						return -1;
+					added++;
+				} else if (!pct && inet_pton(AF_INET6, addr, bin) == 1 &&
+					   !IN6_IS_ADDR_LOOPBACK((struct in6_addr *)bin) &&
+					   !IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)bin)) {
+					if (strv_push(out, addr) < 0)
+						return -1;
+					added++;
+				}
+			}
+		}
+		text = eol ? eol + 1 : text + len;
+	}
+	return added;
+}
+
+static char *read_small_file(const char *path, size_t max, size_t *len);
+
+/* The DNS filter's upstream: --dns, else the host's resolvers (a
+ * systemd-resolved stub is looked through), else what Docker gives the
+ * owner container. */
+static int plan_upstreams(struct sandbox_plan *p, struct cs_err *err)
+{
+	static const char *const files[] = { "/etc/resolv.conf", "/run/systemd/resolve/resolv.conf", NULL };
+
+	if (p->dns && strcmp(p->dns, "127.0.0.11") == 0) {
+		/* Docker's embedded resolver: container names of a user-defined
+		 * network, filtered like any other name. */
+		if (!p->network || strcmp(p->network, "bridge") == 0) {
+			cs_fail(err, 0, "--dns 127.0.0.11 (Docker's embedded resolver) exists only on "
+				"user-defined networks");
+			return cs_hint(err, "add --network NAME, or give another resolver");
+		}
+		p->upstream_docker_dns = true;
+	}
+	if (p->dns)
+		return strv_push(&p->upstreams, p->dns) < 0 ? cs_fail(err, ENOMEM, "out of memory") : 0;
+	for (int i = 0; files[i] && p->upstreams.n == 0; i++) {
+		size_t len = 0;
+		cleanup_free char *text = read_small_file(files[i], 65536, &len);
+
+		if (text && resolv_conf_nameservers(text, &p->upstreams) < 0)
+			return cs_fail(err, ENOMEM, "out of memory");
+	}
+	/* None usable: the owner reads the resolv.conf Docker generated for
+	 * it.  On a user-defined network that is Docker's embedded resolver
+	 * (127.0.0.11), which forwards from inside the namespace as root. */
+	p->upstream_docker_dns = p->upstreams.n == 0 && p->network && strcmp(p->network, "bridge") != 0;
+	return 0;
+}
+
 static int plan_network(const struct cs_opts *o, const struct plan_env *env,
 			struct sandbox_plan *p, struct cs_err *err)
 {
@@ -627,6 +698,8 @@ static int plan_network(const struct cs_opts *o, const struct plan_env *env,
 	}
 	if (o->network)
 		p->network = strdup(o->network);
+	if (plan_upstreams(p, err) < 0)
+		return -1;
 	p->dns_min_ttl = -1;
 	{
 		const char *mt = env->getenv("CODEX_SANDBOX_DNS_MIN_TTL");
@@ -785,6 +858,7 @@ void plan_free(struct sandbox_plan *p)
 	strv_free(&p->command_argv);
 	strv_free(&p->outside_writable);
 	strv_free(&p->publish);
+	strv_free(&p->upstreams);
 	allowlist_free(&p->allow);
 	free(p->work_dir);
 	free(p->sandbox_work_dir);

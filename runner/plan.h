@@ -98,6 +98,8 @@ struct sandbox_plan {
 	char *template_id;
 	char *network;             /* NULL: default bridge */
 	char *dns;
+	struct strv upstreams;     /* resolvers the DNS filter asks; empty: Docker's view */
+	bool upstream_docker_dns;  /* fallback on a user-defined network: 127.0.0.11 */
 	int dns_min_ttl;           /* floor for DNS-learned entries (s); -1: the firewall's */
 	struct strv publish;       /* "PORT:HOSTPORT" normalized */
 	char *log_blocked;
@@ -114,6 +116,10 @@ void plan_free(struct sandbox_plan *p);
 /* The plan as JSON text (caller frees): mounts, user, env names (never
  * secret values), command, network, allowlist. */
 char *plan_to_json(const struct sandbox_plan *p);
+
+/* Nameserver addresses of a resolv.conf, loopback ones skipped (they mean
+ * nothing from a container).  Pure; returns how many were added. */
+int resolv_conf_nameservers(const char *text, struct strv *out);
 
 /* Helpers exposed for unit tests. */
 bool path_is_within(const char *path, const char *root);

@@ -127,10 +127,11 @@ char *plan_to_json(const struct sandbox_plan *p)
 		cJSON_AddStringToObject(net, "docker_network", p->network);
 	else
 		cJSON_AddStringToObject(net, "docker_network", "bridge");
-	if (p->dns)
-		cJSON_AddStringToObject(net, "dns_upstream", p->dns);
+	if (p->upstreams.n)
+		cJSON_AddItemToObject(net, "dns_upstreams", strv_json(&p->upstreams));
 	else
-		cJSON_AddStringToObject(net, "dns_upstream", "host resolvers");
+		cJSON_AddStringToObject(net, "dns_upstreams", p->upstream_docker_dns ?
+					"Docker's embedded resolver (127.0.0.11)" : "as Docker configures the sandbox");
 	if (p->dns_min_ttl >= 0)
 		cJSON_AddNumberToObject(net, "dns_min_ttl", p->dns_min_ttl);
 	a = cJSON_AddArrayToObject(net, "allowlist");

@@ -44,9 +44,15 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--allow"));
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(e));
 	}
-	if (p->dns) {
+	for (size_t i = 0; i < p->upstreams.n; i++) {
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--upstream"));
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(p->dns));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(p->upstreams.v[i]));
+	}
+	if (p->upstream_docker_dns) {
+		/* Docker's embedded resolver sends its queries from inside this
+		 * namespace as root; the sandbox can never be uid 0. */
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("--extra-dns-uid"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("0"));
 	}
 	if (p->dns_min_ttl >= 0) {
 		char ttl[16];

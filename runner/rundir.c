@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runner/container.h"
+#include "runner/sweep.h"
 #include "runner/util.h"
 
 static int private_dir(const char *path, struct cs_err *err)
@@ -46,18 +48,26 @@ void rundir_path(const struct rundir *r, const char *name, char *out, size_t out
 	snprintf(out, outsz, "%s/%s", r->dir, name);
 }
 
-int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_plan *p,
-		  struct cs_err *err)
+static void run_base(char *out, size_t outsz)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (xdg && *xdg && access(xdg, W_OK) == 0)
+		snprintf(out, outsz, "%s/codex-sandbox", xdg);
+	else
+		snprintf(out, outsz, "/tmp/codex-sandbox-%u", (unsigned)geteuid());
+}
+
+int rundir_create(struct rundir *r, const struct runner_identity *id, const struct sandbox_plan *p,
+		  struct cs_err *err)
+{
+	const char *run_id = id->run_id;
+	char owner[256];
 	char base[PATH_MAX], path[PATH_MAX + 32];
 	cleanup_free char *passwd = NULL, *group = NULL;
 
 	r->dir[0] = '\0';
-	if (xdg && *xdg && access(xdg, W_OK) == 0)
-		snprintf(base, sizeof base, "%s/codex-sandbox", xdg);
-	else
-		snprintf(base, sizeof base, "/tmp/codex-sandbox-%u", (unsigned)geteuid());
+	run_base(base, sizeof base);
 	if (private_dir(base, err) < 0)
 		return -1;
 	snprintf(r->dir, sizeof r->dir, "%s/%s", base, run_id);
@@ -66,6 +76,10 @@ int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_pla
 		r->dir[0] = '\0';
 		return -1;
 	}
+	snprintf(owner, sizeof owner, "%ld %llu %s %s\n", id->pid, id->start_ticks, id->boot_id, id->pidns);
+	rundir_path(r, "RUNNER", path, sizeof path);
+	if (write_file(path, owner, 0600, err) < 0)
+		return -1;
 	/* A passwd entry for the sandbox user, so whoami, git and ssh know
 	 * who they are (the uid usually has none in the image). */
 	if (asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\n"
@@ -147,6 +161,37 @@ static void remove_tree(const char *path, int depth)
 	}
 	closedir(d);
 	rmdir(path);
+}
+
+void rundir_sweep(const struct runner_identity *self)
+{
+	char base[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	run_base(base, sizeof base);
+	d = opendir(base);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX + 300], pid[32], start[32], boot[64], pidns[64];
+		FILE *f;
+		int n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s/RUNNER", base, de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		n = fscanf(f, "%31s %31s %63s %63s", pid, start, boot, pidns);
+		fclose(f);
+		if (n != 4 || sweep_runner_alive(pid, start, boot, pidns, self))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", base, de->d_name);
+		remove_tree(path, 0);
+	}
+	closedir(d);
 }
 
 void rundir_remove(struct rundir *r)

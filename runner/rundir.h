@@ -13,8 +13,13 @@ struct rundir {
 	char dir[PATH_MAX];
 };
 
-int rundir_create(struct rundir *r, const char *run_id, const struct sandbox_plan *p,
+struct runner_identity;
+
+/* Creates the dir and records who owns it (RUNNER file) for the sweep. */
+int rundir_create(struct rundir *r, const struct runner_identity *id, const struct sandbox_plan *p,
 		  struct cs_err *err);
+/* Remove run dirs of ours whose runner is gone (killed with SIGKILL). */
+void rundir_sweep(const struct runner_identity *self);
 /* PATH of NAME inside the run dir. */
 void rundir_path(const struct rundir *r, const char *name, char *out, size_t outsz);
 void rundir_remove(struct rundir *r);

@@ -79,6 +79,16 @@ like "$out" '^api\.openai\.com$' "allowed_domains.txt lists the defaults"
 like "$out" '^web\.test$' "... and the user's entries"
 like "$out" '^nameserver 127\.0\.0\.1$' "the only resolver is the filter"
 
+# Docker's embedded resolver as the upstream: container names of the network,
+# filtered like any name; the sandbox still cannot query it directly.
+out=$(cd "$p" && cs exec --network "$WORLD_NET" --dns 127.0.0.11 --allow "$WORLD_NET-web" -- python3 probe.py \
+    "http $WORLD_NET-web 80" "resolve $WORLD_NET-other" "udpdns 127.0.0.11 $WORLD_NET-web" </dev/null 2>/dev/null)
+like "$(result "http $WORLD_NET-web 80" "$out")" '^ok .* host-web' "--dns 127.0.0.11: an allowed container name resolves and connects"
+like "$(result "resolve $WORLD_NET-other" "$out")" '^fail gaierror' "--dns 127.0.0.11: other container names are refused"
+like "$(result "udpdns 127.0.0.11 $WORLD_NET-web" "$out")" '^fail' "--dns 127.0.0.11: the sandbox still cannot query it directly"
+out=$(cd "$p" && cs exec --dns 127.0.0.11 -- true </dev/null 2>&1); rc=$?
+is "$rc" 125 "--dns 127.0.0.11 on the default bridge is refused"
+
 # A short TTL keeps working after the entry expired and the name re-resolved.
 out=$(probe "http short.test 80" "sleep 4" "http short.test 80")
 n=$(grep -c '^http short.test 80 => ok' <<<"$out")

@@ -114,6 +114,7 @@ int main(void)
 	cJSON_Delete(b);
 
 	cp.auth_override = "/r/auth.json";
+	cp.auth_override_rw = true;
 	b = ctr_sandbox_body(&p, &id, &cp, "none");
 	hc = cJSON_GetObjectItem(b, "HostConfig");
 	m = find_mount(cJSON_GetObjectItem(hc, "Mounts"), "/codex_home/auth.json");

@@ -538,6 +538,27 @@ int main(void)
 		setenv_fake("CODEX_DOCKER_IMAGE", "");
 	}
 	{
+		struct strv ns = { 0 };
+
+		is_int(resolv_conf_nameservers("# c\nnameserver 127.0.0.53\nnameserver 192.0.2.1\n"
+					       "options edns0\nnameserver ::1\nnameserver fe80::1%eth0\n"
+					       "nameserver 2001:db8::53\nnameserver 198.51.100.9\nnameserver 203.0.113.9\n", &ns),
+		       3, "resolv.conf: loopback, link-local and scoped skipped, at most 3");
+		ok(ns.n == 3 && strcmp(ns.v[0], "192.0.2.1") == 0 && strcmp(ns.v[1], "2001:db8::53") == 0,
+		   "resolv.conf: order kept");
+		strv_free(&ns);
+		is_int(resolv_conf_nameservers("nameserver 127.0.0.53\n", &ns), 0,
+		       "a systemd-resolved stub alone gives nothing (the real file is read next)");
+		strv_free(&ns);
+	}
+	{
+		char *a[] = { "cs", "--user", "1000:1000", "--dns", "192.0.2.53", NULL };
+
+		ok(build(&p, &e, wd, a) == 0 && p.upstreams.n == 1 && strcmp(p.upstreams.v[0], "192.0.2.53") == 0 &&
+		   !p.upstream_docker_dns, "--dns is the only upstream");
+		plan_free(&p);
+	}
+	{
 		char out[64];
 
 		sanitize_name("/home/u/my proj!/x", out, sizeof out);
