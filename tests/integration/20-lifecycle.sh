@@ -10,7 +10,7 @@ p=$(new_project)
 start_bg() {  # start a long sandbox in the background; sets RUNNER
     (cd "$p" && exec env HOME=/tmp/cs-test-home "$CS" exec -- sleep 300 </dev/null >/dev/null 2>"$p.err") &
     RUNNER=$!
-    wait_for sh -c "[ \$(curl -s --unix-socket $DOCKER_SOCK 'http://d/v1.41/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq length) -ge 1 ]"
+    wait_sandboxes 1
 }
 
 for sig in TERM INT HUP; do
@@ -42,8 +42,8 @@ is "$(our_containers)" "" "nothing left afterwards"
 a=$!
 (cd "$p" && cs exec -- sh -c 'sleep 2; echo two' </dev/null > "$p.two" 2>&1) &
 b=$!
-wait_for sh -c "[ \$(curl -s --unix-socket $DOCKER_SOCK 'http://d/v1.41/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq length) -ge 2 ]"
-n=$(api '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq -r '.[].Names[0]' | sort -u | wc -l)
+wait_sandboxes 2
+n=$(running_sandboxes)
 is "$n" 2 "two sandboxes on one work dir run at once, with distinct names"
 wait $a; ra=$?; wait $b; rb=$?
 is "$ra:$rb:$(cat "$p.one"):$(cat "$p.two")" "0:0:one:two" "both finish with their own output"

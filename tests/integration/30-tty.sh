@@ -3,16 +3,11 @@
 # too, the size is right from the start and follows resizes, the exit status
 # is the program's, and the terminal is sane afterwards.
 . "$(dirname "$0")/../lib/common.sh"
-S=cs-tty-$$
-SOCK=/tmp/cs-tmux-$$
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -f "$SOCK"; cleanup_projects' EXIT
+. "$ROOT/tests/lib/tmux.sh"
+trap 'tmux_stop; cleanup_projects' EXIT
 p=$(new_project)
 res=$(mktemp /tmp/cs-tty-res.XXXXXX); PROJECTS+=("$res")
 
-screen() { tm capture-pane -p -t "$S" -S -100; }
-# wait_screen REGEX: up to 15 s for the pane to show it
-wait_screen() { local i; for i in $(seq 150); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
 
 # The pane runs the runner, then records its status and the tty settings.
 cat > "$res.sh" <<EOF
@@ -22,44 +17,43 @@ echo "RUNNER-EXIT=\$?"
 stty -a | tr '\n' ' ' > "$res"
 sleep 600
 EOF
-tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 "bash --norc $res.sh"
-tm set-option -t "$S" status off >/dev/null
+tmux_start 100 30 "bash --norc $res.sh"
 check "interactive shell prompt appears" wait_screen 'codex@codex-sandbox|bash-[0-9.]+\$'
 
-tm send-keys -t "$S" 'echo typed-$((40+2))' Enter
+tm send-keys -t "$TMUX_S" 'echo typed-$((40+2))' Enter
 check "typed keys reach the program" wait_screen '^typed-42$'
 
-tm send-keys -t "$S" 'stty size' Enter
+tm send-keys -t "$TMUX_S" 'stty size' Enter
 check "initial size is the terminal's (30 100)" wait_screen '^30 100$'
 
-tm resize-window -t "$S" -x 120 -y 40
+tm resize-window -t "$TMUX_S" -x 120 -y 40
 sleep 0.5
-tm send-keys -t "$S" 'clear; stty size' Enter
+tm send-keys -t "$TMUX_S" 'clear; stty size' Enter
 check "resize reaches the sandbox (40 120)" wait_screen '^40 120$'
 
-tm send-keys -t "$S" 'sleep 100; echo NOT-INTERRUPTED' Enter
+tm send-keys -t "$TMUX_S" 'sleep 100; echo NOT-INTERRUPTED' Enter
 sleep 1
-tm send-keys -t "$S" C-c
-tm send-keys -t "$S" 'echo after-ctrl-c' Enter
+tm send-keys -t "$TMUX_S" C-c
+tm send-keys -t "$TMUX_S" 'echo after-ctrl-c' Enter
 check "Ctrl-C interrupts the program inside" wait_screen '^after-ctrl-c$'
-check "... and only it (the shell carried on)" sh -c "! tmux -S $SOCK capture-pane -p -t $S | grep -q '^NOT-INTERRUPTED$'"
+check "... and only it (the shell carried on)" sh -c "! tmux -S $TMUX_SOCK capture-pane -p -t $TMUX_S | grep -q '^NOT-INTERRUPTED$'"
 
-tm send-keys -t "$S" 'clear; od -c | head -n 1' Enter
+tm send-keys -t "$TMUX_S" 'clear; od -c | head -n 1' Enter
 sleep 0.5
-tm send-keys -t "$S" C-p x Enter
+tm send-keys -t "$TMUX_S" C-p x Enter
 sleep 0.3
-tm send-keys -t "$S" C-d
+tm send-keys -t "$TMUX_S" C-d
 check "Ctrl-P reaches the program at once (not held as a detach key)" wait_screen '020 +x +\\n'
 # Docker's default detach sequence is ^P^Q: it must not detach us.
-tm send-keys -t "$S" 'clear; cat > /dev/null' Enter
+tm send-keys -t "$TMUX_S" 'clear; cat > /dev/null' Enter
 sleep 0.5
-tm send-keys -t "$S" C-p C-q
+tm send-keys -t "$TMUX_S" C-p C-q
 sleep 0.5
-tm send-keys -t "$S" Enter C-d
-tm send-keys -t "$S" 'echo still-$((1+1))-attached' Enter
+tm send-keys -t "$TMUX_S" Enter C-d
+tm send-keys -t "$TMUX_S" 'echo still-$((1+1))-attached' Enter
 check "^P^Q does not detach the session" wait_screen '^still-2-attached$'
 
-tm send-keys -t "$S" 'exit 5' Enter
+tm send-keys -t "$TMUX_S" 'exit 5' Enter
 check "the runner ends with the shell" wait_screen 'RUNNER-EXIT='
 like "$(screen)" 'RUNNER-EXIT=5' "exit status is the program's"
 wait_for test -s "$res"

@@ -136,8 +136,8 @@ api /images/cs-test-broken-fw:1 -X DELETE >/dev/null; api /images/cs-test-dead-f
 # The owner dying mid-run stops the sandbox.
 (cd "$p" && cs exec -- sleep 60 </dev/null >/dev/null 2>"$p.err") &
 r=$!
-wait_for sh -c "[ -n \"\$(curl -s --unix-socket $DOCKER_SOCK 'http://d/v1.41/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq -r '.[].Id')\" ]"
-fw=$(api '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dfirewall%22%5D%7D' | jq -r '.[0].Id')
+wait_sandboxes 1
+fw=$(running_role_id firewall)
 api "/containers/$fw/kill" -X POST >/dev/null
 wait $r; rc=$?
 is "$rc" 125 "firewall killed mid-run: the run ends with 125"

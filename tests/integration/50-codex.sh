@@ -11,19 +11,9 @@ world_up || { not_ok "test world comes up"; done_testing; exit 1; }
 MODEL=198.51.100.20
 
 p=$(new_project)
-mkdir -p "$p/.codex/.environment"
-cp "$ROOT/tests/model-server/catalog.json" "$p/.codex/.environment/catalog.json"
-# Only what selects the provider: our -c overrides and the firewall must
-# handle the rest (daemon, update check, telemetry hosts stay at Codex's defaults).
+# The daemon, update check and telemetry hosts stay at Codex's defaults.
 cfg=$CS_HOME/config.toml
-cat > "$cfg" <<'T'
-model_provider = "mock"
-model = "mock-model"
-model_providers.mock = {name="Mock", base_url="http://model.test:8080/v1", wire_api="responses", request_max_retries=0, stream_max_retries=0, stream_idle_timeout_ms=30000}
-features.unbounded_connection_retries = false
-model_catalog_json = "/codex_home/catalog.json"
-T
-chown -R "$TEST_UID:$TEST_GID" "$p/.codex"
+codex_project "$p" "$cfg"
 net=(--network "$WORLD_NET" --dns "$WORLD_DNS" --allow model.test)
 
 script=$CS_HOME/script.json

@@ -5,28 +5,18 @@
 # redraws, /quit ends Codex, the pod is removed, the terminal is restored.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
+. "$ROOT/tests/lib/tmux.sh"
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
-S=cs-tui-$$
-SOCK=/tmp/cs-tmux-$$
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -f "$SOCK"; world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
+trap 'tmux_stop; world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
 MODEL=198.51.100.20
 
 p=$(new_project)
-mkdir -p "$p/.codex/.environment"
-cp "$ROOT/tests/model-server/catalog.json" "$p/.codex/.environment/"
+cfg=$CS_HOME/config.toml
+codex_project "$p" "$cfg"
+echo 'tui.animations = false' >> "$cfg"
 (cd "$p" && git init -q . && echo "# demo" > README.md)
 chown -R "$TEST_UID:$TEST_GID" "$p"
-cfg=$CS_HOME/config.toml
-cat > "$cfg" <<'T'
-model_provider = "mock"
-model = "mock-model"
-model_providers.mock = {name="Mock", base_url="http://model.test:8080/v1", wire_api="responses", request_max_retries=0, stream_max_retries=0, stream_idle_timeout_ms=30000}
-features.unbounded_connection_retries = false
-model_catalog_json = "/codex_home/catalog.json"
-tui.animations = false
-T
 world_script $MODEL <(echo '[[{"call":"exec_command","args":{"cmd":"echo tui-tool-ran > tui.txt"}},{"say":"the answer is 42"}]]')
 
 res=$CS_HOME/result
@@ -37,12 +27,8 @@ echo "RUNNER-EXIT=\$?"
 stty -a | tr '\n' ' ' > "$res"
 sleep 600
 EOF
-screen() { tm capture-pane -p -t "$S"; }
-wait_screen() { local i; for i in $(seq "${2:-300}"); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
-
 t0=$(date +%s%N)
-tm -f /dev/null new-session -d -s "$S" -x 120 -y 40 "bash --norc $CS_HOME/pane.sh"
-tm set-option -t "$S" status off >/dev/null
+tmux_start 120 40 "bash --norc $CS_HOME/pane.sh"
 if wait_screen 'Ask Codex to do anything'; then
     ok "the TUI renders its composer ($(( ($(date +%s%N) - t0) / 1000000 )) ms from launch)"
 else
@@ -51,16 +37,16 @@ fi
 unlike "$(screen)" 'Trust this folder|Sign in with ChatGPT|Welcome to Codex' "no trust or login screen for the chosen project"
 like "$(screen)" 'OpenAI Codex' "Codex's header is shown"
 
-tm send-keys -t "$S" -l 'please answer'
+tm send-keys -t "$TMUX_S" -l 'please answer'
 wait_screen 'please answer' 50
 sleep 0.3
-tm send-keys -t "$S" Enter
+tm send-keys -t "$TMUX_S" Enter
 if wait_screen 'the answer is 42'; then ok "a typed prompt runs a turn and shows the answer"; else not_ok "prompt answered"; diag "$(screen)"; fi
 check "the turn's tool call ran in the project" wait_for test -f "$p/tui.txt"
 
 row() { screen | grep -n 'Ask Codex\|›' | tail -n1 | cut -d: -f1; }
 before=$(row)
-tm resize-window -t "$S" -x 80 -y 20
+tm resize-window -t "$TMUX_S" -x 80 -y 20
 sleep 1.5
 after=$(row)
 if [ -n "$after" ] && [ "$after" -le 20 ] && [ "$after" != "$before" ]; then
@@ -71,9 +57,9 @@ fi
 width=$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m+0 }')
 check "the redrawn screen fits the new width ($width <= 80)" test "$width" -le 80
 
-tm send-keys -t "$S" -l '/quit'
+tm send-keys -t "$TMUX_S" -l '/quit'
 sleep 0.3
-tm send-keys -t "$S" Enter
+tm send-keys -t "$TMUX_S" Enter
 if wait_screen 'RUNNER-EXIT=' 150; then ok "/quit ends Codex and the runner"; else not_ok "/quit ends Codex"; diag "$(screen)"; fi
 like "$(screen)" 'RUNNER-EXIT=0' "exit status 0"
 wait_for test -s "$res"

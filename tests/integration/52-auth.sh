@@ -5,23 +5,16 @@
 # atomic write-back, the lock between concurrent sandboxes, refusals.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
+. "$ROOT/tests/lib/tmux.sh"
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
-S=cs-auth-$$
-SOCK=/tmp/cs-tmux-$$
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -f "$SOCK"; world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
+trap 'tmux_stop; world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
 MODEL_AUTH=198.51.100.21
 
 p=$(new_project)
 mkdir -p "$CS_HOME/.codex"
 cfg=$CS_HOME/config.toml
-cat > "$cfg" <<'T'
-model_provider = "mock"
-model = "mock-model"
-model_providers.mock = {name="Mock", base_url="http://model-auth.test:8080/v1", wire_api="responses", requires_openai_auth=true, request_max_retries=0, stream_max_retries=0, stream_idle_timeout_ms=30000}
-features.unbounded_connection_retries = false
-T
+codex_project "$p" "$cfg" "requires_openai_auth=true" model-auth.test
 net=(--network "$WORLD_NET" --dns "$WORLD_DNS" --allow model-auth.test)
 
 # --- API key, read-only -----------------------------------------------------------
@@ -42,19 +35,16 @@ is "$(stat -c %i:%a "$auth")" "$ino:600" "... same file, same mode"
 
 # --- no auth: Codex's own login; device code goes through the allowlist ----------
 rm -f "$auth"
-tm -f /dev/null new-session -d -s "$S" -x 120 -y 40 \
-    "cd '$p' && HOME='$CS_HOME' '$CS' --network '$WORLD_NET' --dns '$WORLD_DNS' --config '$cfg' --log-blocked '$CS_HOME/blocked.json'; echo RUNNER-EXIT=\$?; sleep 600"
-screen() { tm capture-pane -p -t "$S" 2>/dev/null; }
-wait_screen() { local i; for i in $(seq 200); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
+tmux_start 120 40 "cd '$p' && HOME='$CS_HOME' '$CS' --network '$WORLD_NET' --dns '$WORLD_DNS' --config '$cfg' --log-blocked '$CS_HOME/blocked.json'; echo RUNNER-EXIT=\$?; sleep 600"
 check "no auth.json: Codex shows its own login" wait_screen 'Sign in with ChatGPT'
-tm send-keys -t "$S" Down; sleep 0.3; tm send-keys -t "$S" Enter
+tm send-keys -t "$TMUX_S" Down; sleep 0.3; tm send-keys -t "$TMUX_S" Enter
 check "device-code login makes its request" wait_screen 'device code|deviceauth|Device Code'
 check "... which reached auth.openai.com (the local stand-in) through the firewall" \
     wait_for grep -q . "$WORLD_DIR/openai-443.log"
-tm send-keys -t "$S" C-c; sleep 0.5; tm send-keys -t "$S" C-c
+tm send-keys -t "$TMUX_S" C-c; sleep 0.5; tm send-keys -t "$TMUX_S" C-c
 wait_screen 'RUNNER-EXIT=' >/dev/null
 unlike "$(cat "$CS_HOME/blocked.json" 2>/dev/null)" 'openai\.com"|198\.51\.100\.30' "the login hosts were not blocked"
-tm kill-server 2>/dev/null
+tmux_stop
 
 # --- --auth-writeback -----------------------------------------------------------------
 printf '{"auth_mode":"chatgpt","tokens":{"refresh_token":"rt-1"}}\n' > "$auth"
@@ -74,7 +64,7 @@ is "$(ls -A "$CS_HOME/.codex" | grep -v '^auth.json$' || true)" "" "no temp or l
 # starts from the token the first left (never spending the same one twice).
 (cd "$p" && cs exec --auth-writeback -- sh -c "sleep 3; $(refresh rt-A)" </dev/null >/dev/null 2>&1) &
 a=$!
-wait_for sh -c "[ -n \"\$(curl -s --unix-socket $DOCKER_SOCK 'http://d/v1.41/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq -r '.[].Id')\" ]"
+wait_sandboxes 1
 out=$(cd "$p" && cs exec --auth-writeback -- cat /codex_home/auth.json </dev/null 2>"$CS_HOME/err2"); rc=$?
 wait $a
 is "$rc" 0 "a concurrent --auth-writeback sandbox runs after waiting"

@@ -36,6 +36,17 @@ our_containers() {
         jq -r '.[].Names[0]' 2>/dev/null | sed 's,^/,,'
 }
 
+# How many sandbox containers (role=sandbox) are running now.
+running_sandboxes() {
+    api '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq length
+}
+# wait_sandboxes N: up to 10 s for N sandboxes to be running
+wait_sandboxes() { local i; for i in $(seq 100); do [ "$(running_sandboxes)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+# The id of the running container with role ROLE (first one).
+running_role_id() {
+    api "/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3D$1%22%5D%7D" | jq -r '.[0].Id // empty'
+}
+
 # A fresh project dir owned by an unprivileged user (the sandbox runs as the
 # dir's owner).  Cleaned by cleanup_projects.
 TEST_UID=${TEST_UID:-1000}

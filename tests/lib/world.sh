@@ -129,4 +129,21 @@ world_script() { curl -fsS -X POST --data-binary @"$2" "http://$1:8080/_script" 
 # The model server's log, one JSON object per line.
 world_model_log() { curl -fsS "http://$1:8080/_log" | jq -c '.[]'; }
 
+# codex_project DIR CONFIG [PROVIDER-EXTRA]: give the project the model
+# catalog and write CONFIG selecting the scripted server.  Only what selects
+# the provider: our -c overrides and the firewall handle everything else.
+codex_project() {
+    local dir=$1 cfg=$2 host=${4:-model.test}
+    mkdir -p "$dir/.codex/.environment"
+    cp "$ROOT/tests/model-server/catalog.json" "$dir/.codex/.environment/catalog.json"
+    chown -R "$TEST_UID:$TEST_GID" "$dir/.codex"
+    cat > "$cfg" <<T
+model_provider = "mock"
+model = "mock-model"
+model_providers.mock = {name="Mock", base_url="http://$host:8080/v1", wire_api="responses",${3:+ $3,} request_max_retries=0, stream_max_retries=0, stream_idle_timeout_ms=30000}
+features.unbounded_connection_retries = false
+model_catalog_json = "/codex_home/catalog.json"
+T
+}
+
 world_dns_queries() { grep -c "query\[[A-Z]*\] $1 from" "$WORLD_DIR/dnsmasq.log" 2>/dev/null || true; }
