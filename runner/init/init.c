@@ -33,6 +33,10 @@
 
 static const char *status_file;
 
+/* Signals the kernel sends to the thread that caused them; never blocked. */
+static const int synchronous[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS,
+				   SIGTTIN, SIGTTOU };
+
 static void write_status(const char *stage, int status, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -188,9 +192,8 @@ int main(int argc, char **argv)
 
 	/* tini: block everything but the synchronous signals. */
 	sigfillset(&blocked);
-	for (int s = 0, sync[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS,
-				    SIGTTIN, SIGTTOU }; s < 9; s++)
-		sigdelset(&blocked, sync[s]);
+	for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++)
+		sigdelset(&blocked, synchronous[i]);
 	sigprocmask(SIG_SETMASK, &blocked, &orig);
 	signal(SIGTTIN, SIG_IGN);
 	signal(SIGTTOU, SIG_IGN);

@@ -159,5 +159,22 @@ like "$out" '^ok +engine +Docker' "doctor checks the engine"
 like "$out" '^ok +image' "doctor checks the image"
 like "$out" '^ok +nftables' "doctor checks nftables in a container namespace"
 
+# --- memory checks of the runner on real runs --------------------------------------
+if command -v valgrind >/dev/null; then
+    vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+    (cd "$p" && HOME=/tmp/cs-test-home "${vg[@]}" "$CS" exec -- sh -c 'echo out; echo err >&2' </dev/null >/dev/null 2>&1)
+    is "$?" 0 "valgrind: a sandbox run is clean (no errors, no leaks)"
+    (cd "$p" && HOME=/tmp/cs-test-home "${vg[@]}" "$CS" exec --work_dir / -- true </dev/null >/dev/null 2>&1)
+    is "$?" 125 "valgrind: an error path is clean"
+fi
+if [ -x "$ROOT/build/san/bin/codex-sandbox" ]; then
+    # The in-image helpers stay the normal static ones (the image needs them).
+    out=$(cd "$p" && HOME=/tmp/cs-test-home CODEX_SANDBOX_DATA_DIR="$ROOT" CODEX_SANDBOX_LIBEXEC_DIR="$ROOT/bin" \
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+        "$ROOT/build/san/bin/codex-sandbox" exec -- sh -c 'printf "x\ny\n" | cat' </dev/null 2>&1); rc=$?
+    is "$rc" 0 "ASan+UBSan runner: a sandbox run is clean"
+    [ $rc -eq 0 ] || diag "$out"
+fi
+
 is "$(our_containers)" "" "no container of ours left"
 done_testing
