@@ -42,13 +42,13 @@ P
 }
 
 echo "codex-sandbox bench ($(date -u +%FT%TZ), N=$N, $(nproc) cores)"
-"$CS" build >/dev/null 2>&1 || { echo "bench: building the image failed" >&2; exit 1; }
+cs build >/dev/null 2>&1 || { echo "bench: building the image failed" >&2; exit 1; }
 docker_cli=$(command -v docker)
 p=$(new_project)
 trap cleanup_projects EXIT
 
 if want start; then
-    ours=$(cd "$p" && median_ms "$CS" exec -- true)
+    ours=$(cd "$p" && median_ms cs exec -- true)
     base=$(median_ms "$docker_cli" run --rm "$IMAGE" true)
     report "start: exec -- true (pod)" "$ours" ms "docker run --rm IMAGE true" "$base"
 fi
@@ -78,7 +78,7 @@ if want codex; then
     . tests/lib/world.sh
     trap 'world_down; cleanup_projects' EXIT
     if world_up; then
-        codex=${CODEX_BIN:-$HOME/.cache/codex-sandbox/codex/0.169.0/codex}
+        codex=$CODEX_BIN
         script=$(mktemp); echo '[[{"call":"exec_command","args":{"cmd":"echo hi"}},{"say":"done"}]]' > "$script"
         world_script 198.51.100.20 "$script"
         mkdir -p "$p/.codex/.environment"; cp tests/model-server/catalog.json "$p/.codex/.environment/"

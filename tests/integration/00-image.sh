@@ -35,6 +35,17 @@ is "$rc" 0 "a run with the image missing succeeds"
 like "$out" 'not found; building it first' "it says it builds the image first"
 like "$out" '(^|[^a-z])ran$' "then runs the command"
 
+# make install: the installed layout finds its helpers and data.
+inst=$(mktemp -d /tmp/cs-install.XXXXXX); PROJECTS+=("$inst")
+out=$(make -s -C "$ROOT" install PREFIX="$inst" 2>&1); rc=$?
+is "$rc" 0 "make install PREFIX=... succeeds"
+check "installed: bin, helpers, Dockerfile, image scripts" test -x "$inst/bin/codex-sandbox" -a \
+    -x "$inst/lib/codex-sandbox/codex-sandbox-init" -a -x "$inst/lib/codex-sandbox/codex-firewall" -a \
+    -f "$inst/share/codex-sandbox/Dockerfile.codex-sandbox" -a -x "$inst/share/codex-sandbox/images/fetch-codex.sh"
+out=$(cd "$p" && env -u CODEX_SANDBOX_DATA_DIR -u CODEX_SANDBOX_LIBEXEC_DIR HOME=/tmp/cs-test-home \
+    "$inst/bin/codex-sandbox" exec -- echo installed-ok </dev/null 2>&1); rc=$?
+is "$rc:$(tail -n1 <<<"$out")" "0:installed-ok" "the installed binary runs a sandbox (same image: same content key)"
+
 # A user-chosen image that does not exist is an error, not a build.
 out=$(cd "$p" && CODEX_DOCKER_IMAGE=no-such-image:1 cs exec -- true </dev/null 2>&1); rc=$?
 is "$rc" 125 "missing CODEX_DOCKER_IMAGE: exit 125"

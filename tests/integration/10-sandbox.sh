@@ -82,6 +82,10 @@ out=$(cd "$p" && cs exec -- /etc/hostname </dev/null 2>&1); rc=$?
 is "$rc" 126 "not executable: 126"
 (cd "$p" && cs exec -- sh -c 'kill -TERM $$' </dev/null >/dev/null 2>&1); is "$?" 143 "killed by SIGTERM: 128+15"
 
+# --- shell ------------------------------------------------------------------------
+out=$(cd "$p" && printf 'echo "shell: $(id -un) in $(pwd)"\n' | cs shell 2>/dev/null)
+is "$out" "shell: codex in /app$p" "codex-sandbox shell runs a login shell in the project"
+
 # --- stdio without a TTY ---------------------------------------------------------
 out=$(cd "$p" && printf 'line1\nline2\n' | cs exec -- sh -c 'cat; echo done' 2>/dev/null)
 is "$out" $'line1\nline2\ndone' "stdin piped in, EOF delivered"

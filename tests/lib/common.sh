@@ -64,6 +64,8 @@ cleanup_projects() { for d in "${PROJECTS[@]:-}"; do [ -n "$d" ] && rm -rf "$d";
 # Run the runner with a clean environment: no ~/.codex of the test machine.
 cs() { env HOME="${CS_HOME:-/tmp/cs-test-home}" "$CS" "$@"; }
 mkdir -p /tmp/cs-test-home
+# The Codex binary the image build fetched (cached under the tests' HOME).
+CODEX_BIN=${CODEX_BIN:-/tmp/cs-test-home/.cache/codex-sandbox/codex/0.169.0/codex}
 
 # wait_for CMD... : up to 10 s
 wait_for() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
