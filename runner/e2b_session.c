@@ -1,4 +1,5 @@
 #include "runner/e2b_session.h"
+#include "runner/fdio.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -73,33 +74,12 @@ static void say(const struct sess *x, const char *fmt, const char *a)
 	fprintf(stderr, x->o->tty ? "\r\n" : "\n");
 }
 
-static int write_all(int fd, const unsigned char *d, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, d, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-				poll(&p, 1, 1000);
-				continue;
-			}
-			return -1;
-		}
-		d += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int sink(void *ctx, enum connect_stream s, const unsigned char *d, size_t n)
 {
 	struct sess *x = ctx;
 
-	if (!x->out_broken && write_all(s == CSTREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO, d, n) < 0)
+	if (!x->out_broken && fd_write_all(s == CSTREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO, d, n) < 0)
 		x->out_broken = true;   /* | head: keep the process going, drop its output */
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "runner/docker_api.h"
+#include "runner/fdio.h"
 #include "runner/util.h"
 
 long http_parse_head(const char *data, size_t len, int *status)
@@ -22,22 +23,6 @@ long http_parse_head(const char *data, size_t len, int *status)
 		return -1;
 	*status = code;
 	return (long)(end - data) + 4;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int docker_hijack(const char *socket_path, const char *path, const char *json_body,
@@ -68,7 +53,7 @@ int docker_hijack(const char *socket_path, const char *path, const char *json_bo
 		     path, blen, json_body ? json_body : "");
 	if (n < 0)
 		return cs_fail(err, ENOMEM, "out of memory");
-	if (write_all(fd, req, (size_t)n) < 0)
+	if (fd_write_all(fd, req, (size_t)n) < 0)
 		return cs_fail(err, errno, "attach request");
 	for (;;) {
 		ssize_t r = read(fd, head + have, sizeof head - 1 - have);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "runner/fdio.h"
 #include "runner/sig.h"
 
 static void demuxed(void *ctx, int stream, const char *data, size_t len);
@@ -28,27 +29,10 @@ static void out_all(struct session *s, int fd, const char *p, size_t n)
 {
 	if (s->out_broken && fd == s->out_fd)
 		return;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pf = { .fd = fd, .events = POLLOUT };
-
-				poll(&pf, 1, 100);
-				continue;
-			}
-			/* Reader gone (| head): drop the rest, keep running
-			 * so the sandbox still ends and is cleaned up. */
-			if (fd == s->out_fd)
-				s->out_broken = true;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	/* Reader gone (| head): drop the rest, keep running so the sandbox
+	 * still ends and is cleaned up. */
+	if (fd_write_all(fd, p, n) < 0 && fd == s->out_fd)
+		s->out_broken = true;
 }
 
 static void demuxed(void *ctx, int stream, const char *data, size_t len)

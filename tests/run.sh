@@ -39,9 +39,16 @@ run() {
     "$@" > >(tee "$log") 2>&1
     rc=$?
     wait
-    local p f
+    local p f plan
     p=$(grep -cE '^ok [0-9]+' "$log")
     f=$(grep -cE '^not ok [0-9]+' "$log")
+    # A result line that went missing (redirected away, glued to other
+    # output) must not pass silently: the plan has to match.
+    plan=$(grep -oE '^1\.\.[0-9]+' "$log" | tail -n1 | cut -d. -f3)
+    if [ -n "$plan" ] && [ "$plan" -ne $((p + f)) ]; then
+        echo "not ok - $name planned $plan tests but reported $((p + f))"
+        f=$((f + 1))
+    fi
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         # Died or failed without a TAP failure line: that is a failure too.
         f=1

@@ -154,7 +154,11 @@ fi
 before=$(our_containers | wc -l)
 out=$(cd "$fresh" && cs --dry-run -- exec hello </dev/null 2>&1); rc=$?
 is "$rc" 0 "--dry-run succeeds"
-check "--dry-run prints the plan as JSON" jq -e '.mounts and .user and .command_argv and .network.allowlist' <<<"$out" >/dev/null
+if jq -e '.mounts and .user and .command_argv and .network.allowlist' <<<"$out" >/dev/null; then
+    ok "--dry-run prints the plan as JSON"
+else
+    not_ok "--dry-run prints the plan as JSON"
+fi
 is "$(our_containers | wc -l)" "$before" "--dry-run starts nothing"
 check "--dry-run creates nothing in the project" test ! -e "$fresh/.codex"
 out=$(cs doctor 2>&1); rc=$?
