@@ -36,9 +36,9 @@ run() {
     local log="$log_dir/$(echo "$name" | tr '/ ' '__').log"
     local start=$SECONDS rc
     echo "=== $name"
-    "$@" > >(tee "$log") 2>&1
-    rc=$?
-    wait
+    # A plain pipe: tee has written everything when the counts are taken.
+    "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
     local p f plan
     p=$(grep -cE '^ok [0-9]+' "$log")
     f=$(grep -cE '^not ok [0-9]+' "$log")
