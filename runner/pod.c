@@ -339,6 +339,15 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 
 		if (!rec || strcmp(rec, "summary") != 0 || !type)
 			continue;
+		if (strcmp(type, "overflow") == 0) {
+			/* The firewall's tables filled up: the list above is
+			 * not everything that was blocked. */
+			if (buf_printf(out, "  (more was blocked than recorded: %.0f records dropped)\n",
+				       num_of(r, "dropped")) < 0)
+				return lines;
+			lines++;
+			continue;
+		}
 		if (count < 1)
 			count = 1;
 		if (strcmp(type, "conn") == 0 && addr) {

@@ -129,13 +129,15 @@ int main(void)
 	{
 		cJSON *r = cJSON_Parse("[{\"record\":\"summary\",\"type\":\"dns-refused\",\"name\":\"pkgs.example.org\",\"count\":12},"
 				       "{\"record\":\"summary\",\"type\":\"conn\",\"addr\":\"203.0.113.5\",\"proto\":\"tcp\",\"port\":443,\"count\":3},"
-				       "{\"record\":\"event\",\"type\":\"dns-refused\",\"name\":\"x.org\"}]");
+				       "{\"record\":\"event\",\"type\":\"dns-refused\",\"name\":\"x.org\"},"
+				       "{\"record\":\"summary\",\"type\":\"overflow\",\"dropped\":7,\"events_suppressed\":0}]");
 		struct buf t;
 		int lines;
 
 		buf_init(&t, 4096);
 		lines = pod_summary_text(r, &t);
-		is_int(lines, 2, "two summary lines (events are for the log)");
+		is_int(lines, 3, "three summary lines (events are for the log)");
+		ok(t.data && strstr(t.data, "7 records dropped"), "says when the firewall's tables overflowed");
 		ok(t.data && strstr(t.data, "pkgs.example.org \xc3\x97" "12") &&
 		   strstr(t.data, "add with --allow pkgs.example.org"), "names the blocked host and the fix");
 		ok(t.data && strstr(t.data, "203.0.113.5 port 443/tcp") && strstr(t.data, "--allow 203.0.113.5"),
