@@ -7,14 +7,6 @@
 #include "firewall/allowlist.h"
 #include "firewall/guard.h"
 
-/* tap.h's is_str shadows its own _c (reported to the lead); use our own. */
-#define is_text(got, want, ...) do { \
-	const char *g_ = (got), *w_ = (want); \
-	int m_ = g_ && w_ && strcmp(g_, w_) == 0; \
-	ok(m_, __VA_ARGS__); \
-	if (!m_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_); \
-} while (0)
-
 static const char *fmt1(const char *text)
 {
 	static char out[300];
@@ -53,16 +45,16 @@ static bool has(const char *hay, const char *needle)
 
 static void test_syntax(void)
 {
-	is_text(fmt1("API.Example.COM."), "api.example.com", "host lowercased, trailing dot dropped");
-	is_text(fmt1("*.Example.org"), "*.example.org", "wildcard canonical");
-	is_text(fmt1("192.0.2.7"), "192.0.2.7", "ipv4");
-	is_text(fmt1("192.0.2.7/32"), "192.0.2.7", "/32 is the address");
-	is_text(fmt1("10.0.0.0/8"), "10.0.0.0/8", "cidr4");
-	is_text(fmt1("2001:DB8::1"), "2001:db8::1", "ipv6 canonical");
-	is_text(fmt1("2001:db8::/32"), "2001:db8::/32", "cidr6");
-	is_text(fmt1("my_host.example.com"), "my_host.example.com", "underscore accepted");
-	is_text(fmt1("db"), "db", "single-label host (container name) accepted");
-	is_text(fmt1("a1.example9"), "a1.example9", "digits in TLD ok when not all digits");
+	is_str(fmt1("API.Example.COM."), "api.example.com", "host lowercased, trailing dot dropped");
+	is_str(fmt1("*.Example.org"), "*.example.org", "wildcard canonical");
+	is_str(fmt1("192.0.2.7"), "192.0.2.7", "ipv4");
+	is_str(fmt1("192.0.2.7/32"), "192.0.2.7", "/32 is the address");
+	is_str(fmt1("10.0.0.0/8"), "10.0.0.0/8", "cidr4");
+	is_str(fmt1("2001:DB8::1"), "2001:db8::1", "ipv6 canonical");
+	is_str(fmt1("2001:db8::/32"), "2001:db8::/32", "cidr6");
+	is_str(fmt1("my_host.example.com"), "my_host.example.com", "underscore accepted");
+	is_str(fmt1("db"), "db", "single-label host (container name) accepted");
+	is_str(fmt1("a1.example9"), "a1.example9", "digits in TLD ok when not all digits");
 
 	ok(has(errof("foo..com"), "invalid allowlist entry 'foo..com' (from OPENAI_ALLOWED_DOMAINS): empty label"),
 	   "empty label named: %s", errof("foo..com"));
@@ -124,7 +116,7 @@ static void test_split_dedup(void)
 	ok(allowlist_add_defaults(&al) == 0, "defaults added");
 	is_int(al.n, 6, "three defaults");
 	allow_entry_format(&al.v[3], out, sizeof out);
-	is_text(out, "api.openai.com", "first default");
+	is_str(out, "api.openai.com", "first default");
 	ok(allowlist_match_name(&al, "auth.openai.com"), "auth.openai.com is a default");
 	ok(allowlist_match_name(&al, "chatgpt.com"), "chatgpt.com is a default");
 	ok(!allowlist_match_name(&al, "ab.chatgpt.com"), "telemetry host not a default");

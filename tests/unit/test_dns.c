@@ -79,13 +79,6 @@ static const char *ip(const struct dns_addr *d)
 	return out;
 }
 
-#define is_text(got, want, ...) do { \
-	const char *g_ = (got), *w_ = (want); \
-	int m_ = g_ && w_ && strcmp(g_, w_) == 0; \
-	ok(m_, __VA_ARGS__); \
-	if (!m_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_); \
-} while (0)
-
 static void test_query(void)
 {
 	struct pkt p;
@@ -97,7 +90,7 @@ static void test_query(void)
 	p8(&p, 0); p16(&p, DNS_T_OPT); p16(&p, 4096); p32(&p, 0); p16(&p, 0);
 	is_int(dns_parse_query(p.b, p.n, &q), 0, "query parses");
 	is_int(q.id, 0x1234, "id");
-	is_text(q.text, "api.example.com", "text lowercased");
+	is_str(q.text, "api.example.com", "text lowercased");
 	is_int(q.qtype, DNS_T_A, "qtype");
 	ok(q.edns && q.udp_size == 4096, "edns size");
 	is_int(q.qraw_len, 17 + 4, "raw question length");
@@ -127,10 +120,10 @@ static void test_query(void)
 	pname(&p, "we.ird"); p16(&p, 1); p16(&p, 1);
 	p.b[13] = '.';          /* label "w.e" holds a dot */
 	is_int(dns_parse_query(p.b, p.n, &q), 0, "odd label parses");
-	is_text(q.text, "", "but has no host-name text");
+	is_str(q.text, "", "but has no host-name text");
 	char pr[64];
 	dns_name_print(&q.qname, pr, sizeof pr);
-	is_text(pr, "\\046e.ird", "printable form escapes");
+	is_str(pr, "\\046e.ird", "printable form escapes");
 
 	/* a 64-octet label type (0x40) is refused */
 	hdr(&p, 1, 0, 1, 0, 0, 0);
@@ -179,10 +172,10 @@ static void test_answer(void)
 	is_int(a.n_chain, 2, "two CNAME links");
 	char t[256];
 	dns_name_text(&a.chain[1], t, sizeof t);
-	is_text(t, "edge.cdn.example.net", "chain end via compressed target");
+	is_str(t, "edge.cdn.example.net", "chain end via compressed target");
 	is_int(a.n_addr, 2, "only the chain end's A records");
-	is_text(ip(&a.addr[0]), "203.0.113.5", "first address");
-	is_text(ip(&a.addr[1]), "203.0.113.6", "second address");
+	is_str(ip(&a.addr[0]), "203.0.113.5", "first address");
+	is_str(ip(&a.addr[1]), "203.0.113.6", "second address");
 	is_int(a.min_ttl, 60, "min TTL over chain and addresses");
 
 	struct dns_answer a6;
@@ -308,12 +301,12 @@ static void test_build(void)
 	is_int(dns_parse_query(out, (size_t)n, &q2), 0, "upstream query parses");
 	is_int(q2.id, 0x4242, "new id");
 	ok(q2.edns && q2.udp_size == DNS_UDP_MAX_EDNS, "our EDNS size");
-	is_text(q2.text, "www.example.com", "same name");
+	is_str(q2.text, "www.example.com", "same name");
 	is_int(dns_build_query(out, 10, 1, &q), DNS_E_SPACE, "no space");
 
 	char tn[16];
-	is_text(dns_type_name(65, tn, sizeof tn), "HTTPS", "type name");
-	is_text(dns_type_name(99, tn, sizeof tn), "TYPE99", "unknown type name");
+	is_str(dns_type_name(65, tn, sizeof tn), "HTTPS", "type name");
+	is_str(dns_type_name(99, tn, sizeof tn), "TYPE99", "unknown type name");
 }
 
 int main(void)
