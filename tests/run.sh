@@ -79,7 +79,13 @@ if [ "$unit_only" -eq 0 ]; then
         for t in tests/integration/*.sh; do
             run "integration/$(basename "$t" .sh)" bash "$t"
         done
-        # 5. Nothing of ours may be left behind by the suite.
+        # 5. The attack suite: a hostile repository, agent, resolver or E2B
+        #    server tries each escape; nothing may leave.
+        for t in tests/attacks/*.sh; do
+            [ -e "$t" ] || continue
+            run "attacks/$(basename "$t" .sh)" bash "$t"
+        done
+        # 6. Nothing of ours may be left behind by the suite.
         run "leftovers" tests/lib/leftovers.sh
     fi
 fi

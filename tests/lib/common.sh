@@ -6,6 +6,10 @@ CS=${CS:-$ROOT/bin/codex-sandbox}
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 T_N=0
 T_FAIL=0
+T_PLAN=""
+# plan N: declare, before the first result, how many results this file
+# reports (a literal the file states; tests/run.sh holds it to that).
+plan() { T_PLAN=$1; echo "1..$1"; }
 
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
@@ -25,7 +29,11 @@ like() {
 unlike() {
     if grep -qE -- "$2" <<<"$1"; then not_ok "$3"; diag "unexpected /$2/ in:"; diag "$1"; else ok "$3"; fi
 }
-done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+done_testing() {
+    if [ -z "$T_PLAN" ]; then echo "1..$T_N"
+    elif [ "$T_N" -ne "$T_PLAN" ]; then echo "# planned $T_PLAN results, reported $T_N"; return 1; fi
+    [ "$T_FAIL" -eq 0 ]
+}
 
 # The Engine API, without the docker CLI.
 api() { local path=$1; shift; curl -sS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41$path" "$@"; }

@@ -7,7 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
-static int tap_n, tap_failed;
+static int tap_n, tap_failed, tap_plan = -1;
+
+/* plan(N): declare, before the first result, how many results follow (a
+ * literal in the test file; tests/run.sh holds the file to it). */
+static inline void plan(int n)
+{
+	tap_plan = n;
+	printf("1..%d\n", n);
+}
 
 #define ok(cond, ...) do { \
 	int _c = !!(cond); \
@@ -32,7 +40,12 @@ static int tap_n, tap_failed;
 
 static inline int tap_done(void)
 {
-	printf("1..%d\n", tap_n);
+	if (tap_plan < 0)
+		printf("1..%d\n", tap_n);
+	else if (tap_n != tap_plan) {
+		printf("# planned %d results, reported %d\n", tap_plan, tap_n);
+		return 1;
+	}
 	return tap_failed ? 1 : 0;
 }
 
