@@ -15,13 +15,30 @@ BIN     ?= bin
 CC      ?= cc
 FUZZ_SECONDS ?= 20
 
+# --- build dependencies -------------------------------------------------
+# Flags that come from the machine are computed on first use in a recipe,
+# then kept (VAR = $(eval VAR := ...)$(VAR)): `make setup all` installs the
+# libraries before anything asks pkg-config, so one invocation is enough.
 PKGS      := libcurl libcjson libnftnl libmnl libseccomp
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
 
 # -Wformat-truncation (gcc only) flags every bounded snprintf into a PATH_MAX
 # buffer; truncation there is handled, not a bug.
-NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation)
+NO_TRUNC = $(eval NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation))$(NO_TRUNC)
+
+# With `setup` among the goals, everything that compiles waits for it (also
+# under -j).  Without it, a machine lacking a build package stops here with
+# one line naming it and the command that installs it.
+SETUP_FIRST := $(filter setup,$(MAKECMDGOALS))
+NO_LIB_GOALS := setup clean uninstall
+ifneq ($(filter-out $(NO_LIB_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(SETUP_FIRST),)
+BUILD_MISSING := $(shell images/setup-host.sh --check-build)
+$(if $(BUILD_MISSING),$(error $(BUILD_MISSING)))
+endif
+endif
+# ------------------------------------------------------------------------
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
         -Wformat=2 -Wvla -Wno-format-nonliteral $(NO_TRUNC)
 OPT  ?= -O2 -g
@@ -45,7 +62,7 @@ INIT_LDFLAGS := $(if $(findstring sanitize,$(EXTRA_CFLAGS)),,-static)
 
 all: $(BIN)/codex-sandbox $(BIN)/codex-sandbox-init $(BIN)/codex-firewall
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(SETUP_FIRST)
 	@mkdir -p $(dir $@)
 	$(CC) $(CS_CFLAGS) -c $< -o $@
 
@@ -81,14 +98,14 @@ check: all unit-bins
 test: all unit-bins
 	tests/run.sh --build $(BUILD)
 
-san:
+san: | $(SETUP_FIRST)
 	$(MAKE) BUILD=build/san BIN=build/san/bin OPT="-O1 -g -fno-omit-frame-pointer" \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit-bins
 
 # libFuzzer: everything rebuilt with clang and coverage instrumentation.
 FUZZ_BUILD := build/fuzz
-fuzz-bins:
+fuzz-bins: | $(SETUP_FIRST)
 	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
 		$(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a

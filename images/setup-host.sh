@@ -3,16 +3,53 @@
 # test codex-sandbox.  Installs only what is missing (one apt-get), and starts
 # the Docker engine when it is not running, then waits for its socket.
 # Idempotent: a second run does nothing but check.
+#
+#   setup-host.sh                install what is missing, start dockerd (root)
+#   setup-host.sh --check-build  no changes, no root: print ONE line naming the
+#                                Debian packages `make` still needs and exit 1,
+#                                or print nothing and exit 0 (the Makefile
+#                                calls this before building)
 set -eu
+
+# build: compiler and the -dev libraries, as "debian-package:probe" where
+# the probe is a pkg-config name (the Makefile's PKGS) or "cmd=NAME".
+build_pkgs="gcc:cmd=cc pkg-config:cmd=pkg-config libc6-dev:file=/usr/include/stdio.h
+      libcurl4-openssl-dev:libcurl libcjson-dev:libcjson libnftnl-dev:libnftnl
+      libmnl-dev:libmnl libseccomp-dev:libseccomp"
+
+# missing_build: the Debian packages of build_pkgs whose probe fails.
+missing_build() {
+    have_pc=0; command -v pkg-config >/dev/null 2>&1 && have_pc=1
+    out=""
+    for e in $build_pkgs; do
+        deb=${e%%:*}; probe=${e#*:}
+        case $probe in
+        cmd=*)  command -v "${probe#cmd=}" >/dev/null 2>&1 && continue ;;
+        file=*) [ -e "${probe#file=}" ] && continue ;;
+        *)      if [ $have_pc = 1 ]; then pkg-config --exists "$probe" && continue
+                # without pkg-config, ask dpkg (the pkg-config files are in the -dev packages)
+                else dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'install ok installed' && continue; fi ;;
+        esac
+        out="$out $deb"
+    done
+    echo "${out# }"
+}
+
+if [ "${1:-}" = --check-build ]; then
+    m=$(missing_build)
+    [ -z "$m" ] && exit 0
+    echo "codex-sandbox: cannot build, missing: $m; install with 'sudo make setup' (or: sudo apt-get install $m)"
+    exit 1
+fi
+[ $# -eq 0 ] || { echo "usage: setup-host.sh [--check-build]" >&2; exit 2; }
 
 [ "$(id -u)" = 0 ] || { echo "setup-host: run as root (sudo make setup)" >&2; exit 1; }
 
-# build: compiler and the -dev libraries (pkg-config names in the Makefile)
 # run:   the engine, debootstrap for the base image, npm to fetch Codex
 # test:  nftables CLI (inspection), dnsmasq (the tests' upstream resolver),
 #        tmux (real terminal), jq, valgrind and clang (sanitizers, fuzzers)
-pkgs="gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev libnftnl-dev libmnl-dev
-      libseccomp-dev docker.io debootstrap ca-certificates curl openssl
+pkgs="$(for e in $build_pkgs; do printf '%s ' "${e%%:*}"; done) make docker.io debootstrap
+      ca-certificates curl openssl
       nftables dnsmasq-base tmux jq valgrind clang libclang-rt-14-dev iproute2 python3 util-linux"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 
