@@ -701,7 +701,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	j.p = &p;
 	if (make_trees(&j, true, err) < 0)
 		goto out;
-	e2b_state_load(j.sb.id, j.trees, j.n_trees);
+	if (e2b_state_load(j.sb.id, j.trees, j.n_trees, err) < 0)
+		goto out;   /* the sandbox is left as it was: nothing lost */
 	/* Fresh credentials, as seed 000 does on reconnect.  A failure here
 	 * leaves the kept sandbox as it was. */
 	if (p.auth_file) {

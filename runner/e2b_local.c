@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runner/e2b_links.h"
 #include "runner/sha256.h"
 #include "runner/sig.h"
 #include "runner/util.h"
@@ -98,6 +99,37 @@ int guard_open(int rootfd, const char *rel, int flags, mode_t mode, bool mkdirs,
 	e = errno;
 	close(pfd);
 	errno = e;
+	return fd;
+}
+
+int sync_open_root(const char *project, const char *root, struct cs_err *err)
+{
+	size_t pl = project ? strlen(project) : 0;
+	int pfd, fd;
+
+	while (pl > 1 && project[pl - 1] == '/')
+		pl--;
+	if (!project || strncmp(root, project, pl) != 0 || root[pl] != '/' || !root[pl + 1]) {
+		/* The project itself, or a directory the user named outside it. */
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return cs_fail(err, errno, "opening %s", root);
+		return fd;
+	}
+	pfd = open(project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return cs_fail(err, errno, "opening %s", project);
+	fd = guard_open(pfd, root + pl + 1, O_RDONLY | O_DIRECTORY, 0, false, 0, 0);
+	if (fd < 0) {
+		int e = errno == ELOOP ? ENOTDIR : errno;
+
+		close(pfd);
+		if (e == ENOTDIR)
+			return cs_fail(err, e, "%s: a symlink or file is in the way inside the project; "
+				       "refusing to follow it", root);
+		return cs_fail(err, e, "opening %s", root);
+	}
+	close(pfd);
 	return fd;
 }
 
@@ -301,8 +333,9 @@ static void note_skipped(struct sync_scan *s, const char *rel)
 }
 
 /* A symlink target as a path relative to the link's directory, when it
- * stays inside the root; NULL otherwise. */
-static char *inside_target(const char *root, const char *rel, const char *target)
+ * stays inside the root once resolved against the tree on disk (the links
+ * it passes through included); NULL otherwise. */
+static char *inside_target(int rootfd, const char *root, const char *rel, const char *target)
 {
 	size_t rl = strlen(root);
 	char *t = NULL;
@@ -325,7 +358,7 @@ static char *inside_target(const char *root, const char *rel, const char *target
 	} else {
 		t = strdup(target);
 	}
-	if (t && !sync_link_inside(rel, t)) {
+	if (t && links_resolve(rootfd, rel, t) != LINK_INSIDE) {
 		free(t);
 		return NULL;
 	}
@@ -386,7 +419,7 @@ static int scan_one(struct scan_ctx *c, const char *raw)
 		if (n <= 0)
 			goto out;
 		target[n] = '\0';
-		t = inside_target(c->root, rel, target);
+		t = inside_target(c->rootfd, c->root, rel, target);
 		if (!t) {
 			s->links_out++;
 			note_skipped(s, rel);

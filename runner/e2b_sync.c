@@ -112,34 +112,6 @@ int sync_path_clean(const char *in, char *out, size_t outsz)
 	return 0;
 }
 
-bool sync_link_inside(const char *link_rel, const char *target)
-{
-	long depth = 0;
-	const char *c;
-
-	if (!target || !*target || target[0] == '/')
-		return false;
-	/* Directories above the link: one per '/' in its relative path. */
-	for (c = link_rel; *c; c++)
-		if (*c == '/')
-			depth++;
-	for (c = target;;) {
-		const char *slash = strchr(c, '/');
-		size_t len = slash ? (size_t)(slash - c) : strlen(c);
-
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (--depth < 0)
-				return false;
-		} else if (len && !(len == 1 && c[0] == '.')) {
-			depth++;
-		}
-		if (!slash)
-			break;
-		c = slash + 1;
-	}
-	return true;
-}
-
 bool sync_excluded(const char *rel, const struct strv *excludes)
 {
 	const char *c = rel;

@@ -3,18 +3,25 @@
  * In: the project (what git would track: `git ls-files --cached --others
  * --exclude-standard`, or every file when it is not a git repository), the
  * Codex home files the plan prepared, under a total size limit.  Symlinks
- * whose target stays inside the project are recreated; those pointing out
- * and special files (fifos, sockets, devices) are skipped and reported.
+ * whose target stays inside the project, resolved against the tree on disk
+ * (e2b_links.h), are recreated in the sandbox; those leading out and
+ * special files (fifos, sockets, devices) are skipped and reported.
  *
  * Out ("nothing lost"): when the run ends the sandbox lists its files with
  * their sha256; every file that differs from what was uploaded comes back,
  * but a local file that changed since the upload is never overwritten: the
  * sandbox's version is written beside it as FILE.e2b-remote and the user is
  * told.  Files deleted in the sandbox are reported, never deleted locally.
- * New files are created (not those .gitignore ignores).  Every path from
- * the sandbox is untrusted: cleaned (no absolute paths, no "..", no empty
- * or "." parts), opened beneath the project with no symlink followed, and
- * never into .git, the Codex home's auth.json or our excluded trees. */
+ * New files are created (not those .gitignore ignores).  Symlinks made in
+ * the sandbox are never created here, only reported with where they would
+ * lead: whether a link stays inside depends on links created before and
+ * after it (and on what the user or another sandbox does meanwhile), so
+ * no order of creation makes it safe; a link costs the user one `ln -s`.
+ * Every path from the sandbox is untrusted: cleaned (no absolute paths, no
+ * "..", no empty or "." parts), written only as a regular file through a
+ * walk that opens every directory beneath the tree's root O_NOFOLLOW (never
+ * through a link planted earlier), within the sync's byte limit, and never
+ * into .git, the Codex home's auth.json or our excluded trees. */
 #ifndef CS_E2B_SYNC_H
 #define CS_E2B_SYNC_H
 
@@ -60,10 +67,6 @@ const struct sync_entry *sync_list_find(const struct sync_list *l, const char *p
 /* Clean a relative path that came from outside.  0 and OUT, or -1 when it is
  * empty, absolute, too long, or has an empty, "." or ".." component. */
 int sync_path_clean(const char *in, char *out, size_t outsz);
-/* Does a symlink at LINK_REL (relative to the root) with TARGET stay inside
- * the root?  TARGET must be relative; ".." may not climb above the root at
- * any point. */
-bool sync_link_inside(const char *link_rel, const char *target);
 /* Is REL inside one of EXCLUDES (relative prefixes: equal, or a parent
  * directory), or does it have a ".git" component? */
 bool sync_excluded(const char *rel, const struct strv *excludes);
@@ -96,6 +99,10 @@ enum sync_action sync_decide(bool in_manifest, enum sync_local local);
  * root).  FLAGS/MODE as openat(2) for the last component. */
 int guard_open(int rootfd, const char *rel, int flags, mode_t mode, bool mkdirs,
 	       uid_t uid, gid_t gid);
+/* The directory ROOT, for a sync: when it lies inside PROJECT (the Codex
+ * home in .codex/.environment), every component below PROJECT is opened
+ * O_NOFOLLOW, so a symlink planted there is refused, never followed. */
+int sync_open_root(const char *project, const char *root, struct cs_err *err);
 /* The directory holding REL's last component, opened as guard_open does,
  * and the last component's name in *BASE (points into REL). */
 int guard_parent(int rootfd, const char *rel, bool mkdirs, uid_t uid, gid_t gid,

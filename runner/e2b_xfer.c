@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "runner/e2b_envd.h"
+#include "runner/e2b_links.h"
 #include "runner/sha256.h"
 #include "runner/util.h"
 
@@ -111,12 +112,13 @@ int sync_fixups_build(const struct sync_scan *scan, struct sync_fixups *fx, stru
 }
 
 static int upload_tree(struct e2b_client *cl, const struct e2b_sandbox *sb, struct batch *b,
-		       struct sync_tree *t, const struct sync_scan *scan, struct cs_err *err)
+		       const char *project, struct sync_tree *t, const struct sync_scan *scan,
+		       struct cs_err *err)
 {
-	int rootfd = open(t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+	int rootfd = sync_open_root(project, t->root, err), rc = -1;
 
 	if (rootfd < 0)
-		return cs_fail(err, errno, "opening %s", t->root);
+		return -1;
 	for (size_t i = 0; i < scan->files.n; i++) {
 		const struct sync_entry *e = &scan->files.v[i];
 		struct stat st;
@@ -131,7 +133,9 @@ static int upload_tree(struct e2b_client *cl, const struct e2b_sandbox *sb, stru
 			}
 			continue;
 		}
-		fd = guard_open(rootfd, e->path, O_RDONLY, 0, false, 0, 0);
+		/* Non-blocking: a fifo swapped in since the scan must not
+		 * hang us; it is then refused as not a regular file. */
+		fd = guard_open(rootfd, e->path, O_RDONLY | O_NONBLOCK, 0, false, 0, 0);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			if (fd >= 0)
 				close(fd);
@@ -168,7 +172,7 @@ int sync_upload(struct e2b_client *cl, const struct e2b_sandbox *sb, struct sync
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (upload_tree(cl, sb, b, &trees[i], scans[i], err) < 0)
+		if (upload_tree(cl, sb, b, trees[0].root, &trees[i], scans[i], err) < 0)
 			goto out;
 	if (batch_flush(cl, sb, b, false, err) < 0)
 		goto out;
@@ -241,16 +245,25 @@ void sync_report_free(struct sync_report *r)
 	memset(r, 0, sizeof *r);
 }
 
-static void report_line(struct sync_report *r, const char *fmt, const char *a, const char *b)
+/* Names come from the sandbox: no control characters reach the terminal. */
+static void report_text(struct sync_report *r, char *line)
 {
-	char line[SYNC_PATH_MAX * 2 + 200];
-
 	if (r->lines.n >= REPORT_LINES) {
 		r->lines_dropped++;
 		return;
 	}
-	snprintf(line, sizeof line, fmt, a, b ? b : "");
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	(void)strv_push(&r->lines, line);
+}
+
+static void report_line(struct sync_report *r, const char *fmt, const char *a, const char *b)
+{
+	char line[SYNC_PATH_MAX * 2 + 200];
+
+	snprintf(line, sizeof line, fmt, a, b ? b : "");
+	report_text(r, line);
 }
 
 static int hash_fd(int fd, char sha[65])
@@ -278,8 +291,11 @@ static enum sync_local local_state(int pfd, const char *base, const struct sync_
 	if (fstatat(pfd, base, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? LOCAL_ABSENT : LOCAL_OTHER;
 	if (S_ISREG(st->st_mode)) {
-		int fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		int rc = fd >= 0 ? hash_fd(fd, sha) : -1;
+		/* Non-blocking and checked again on the descriptor: a fifo or
+		 * device swapped in since the stat is "something else". */
+		int fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		struct stat fst;
+		int rc = fd >= 0 && fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) ? hash_fd(fd, sha) : -1;
 
 		if (fd >= 0)
 			close(fd);
@@ -358,14 +374,22 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 	struct stat st;
 	enum sync_local loc;
 	enum sync_action act;
-	bool is_file = r->type == SYNC_FILE;
 	struct sync_entry got = *r;
-	int pfd, fd = -1, rc = 0;
+	struct sha256 h;
+	uint64_t n = 0;
+	int pfd, fd = -1, rc = 0, d;
 
-	if (r->type == SYNC_LINK && !sync_link_inside(r->path, r->link)) {
+	if (r->type == SYNC_LINK) {
+		/* Never created here (e2b_sync.h says why); the report says
+		 * where it would lead, resolved against the tree as it is. */
+		char line[SYNC_PATH_MAX * 2 + 200];
+		enum link_verdict v = links_resolve(c->rootfd, r->path, r->link);
+
 		c->rep->skipped++;
-		report_line(c->rep, "  not copied: symlink %s -> %s points outside the project",
-			    r->path, r->link);
+		snprintf(line, sizeof line, "  not created: symlink %s -> %s (%s)", r->path, r->link,
+			 v == LINK_INSIDE ? "links from the sandbox are not made here; make it with "
+					    "ln -s if you want it" : links_verdict_str(v));
+		report_text(c->rep, line);
 		if (m)
 			keep_state(c, m);
 		return 0;
@@ -381,44 +405,36 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 	}
 	snprintf(tmp, sizeof tmp, ".cs-e2b-%d-%u.tmp", (int)getpid(), c->seq++);
 
-	if (is_file) {
-		struct sha256 h;
-		uint64_t n = 0;
-		int d;
-
-		fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			rc = cs_fail(err, errno, "writing into %s/%s", c->t->root, r->path);
-			goto out;
-		}
-		snprintf(rpath, sizeof rpath, "%s/%s", c->t->remote, r->path);
-		sha256_init(&h);
-		d = e2b_download(c->cl, c->sb, E2B_USER, rpath, fd, c->limit - c->used, &n, &h, err);
-		if (d < 0) {
-			rc = -1;
-			goto out;
-		}
-		c->used += n;
-		if (d == 0) {   /* gone since the listing */
-			unlinkat(pfd, tmp, 0);
-			if (m)
-				keep_state(c, m);
-			goto out;
-		}
-		sha256_hex(&h, got.sha);
-		got.size = n;
-		if (m && m->type == SYNC_FILE && strcmp(got.sha, m->sha) == 0 &&
-		    !(m->mode & 0111) == !(r->mode & 0111)) {
-			unlinkat(pfd, tmp, 0);   /* the listing lied or was stale: unchanged */
-			c->rep->unchanged++;
+	/* A new name (O_EXCL, O_NOFOLLOW) in a directory reached without
+	 * following links; the download stops at the sync's byte limit. */
+	fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = cs_fail(err, errno, "writing into %s/%s", c->t->root, r->path);
+		goto out;
+	}
+	snprintf(rpath, sizeof rpath, "%s/%s", c->t->remote, r->path);
+	sha256_init(&h);
+	d = e2b_download(c->cl, c->sb, E2B_USER, rpath, fd, c->limit - c->used, &n, &h, err);
+	if (d < 0) {
+		unlinkat(pfd, tmp, 0);   /* no partial file left behind */
+		rc = -1;
+		goto out;
+	}
+	c->used += n;
+	if (d == 0) {   /* gone since the listing */
+		unlinkat(pfd, tmp, 0);
+		if (m)
 			keep_state(c, m);
-			goto out;
-		}
-	} else {
-		if (symlinkat(r->link, pfd, tmp) < 0) {
-			rc = cs_fail(err, errno, "creating a symlink in %s", c->t->root);
-			goto out;
-		}
+		goto out;
+	}
+	sha256_hex(&h, got.sha);
+	got.size = n;
+	if (m && m->type == SYNC_FILE && strcmp(got.sha, m->sha) == 0 &&
+	    !(m->mode & 0111) == !(r->mode & 0111)) {
+		unlinkat(pfd, tmp, 0);   /* the listing lied or was stale: unchanged */
+		c->rep->unchanged++;
+		keep_state(c, m);
+		goto out;
 	}
 	loc = local_state(pfd, base, m, &got, &st);
 	act = sync_decide(m != NULL, loc);
@@ -427,7 +443,7 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 		keep_state(c, &got);
 		goto out;
 	}
-	if (is_file) {
+	{
 		mode_t mode = r->mode & 0111 ? 0755 : 0644;
 		uid_t ou = c->uid;
 		gid_t og = c->gid;
@@ -444,8 +460,6 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 			unlinkat(pfd, tmp, 0);
 			goto out;
 		}
-	} else if (geteuid() == 0) {
-		(void)!fchownat(pfd, tmp, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
 	}
 	if (act == ACT_WRITE) {
 		if (renameat(pfd, tmp, pfd, base) < 0) {
@@ -575,11 +589,9 @@ int sync_pull(struct e2b_client *cl, const struct e2b_sandbox *sb, struct sync_t
 				      .used = used, .uid = uid, .gid = gid, .rep = rep };
 		int r;
 
-		c.rootfd = open(trees[i].root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (c.rootfd < 0) {
-			cs_fail(err, errno, "opening %s", trees[i].root);
+		c.rootfd = sync_open_root(trees[0].root, trees[i].root, err);
+		if (c.rootfd < 0)
 			goto out;
-		}
 		r = pull_tree(&c, &lists[i], err);
 		close(c.rootfd);
 		used = c.used;

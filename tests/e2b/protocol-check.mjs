@@ -20,6 +20,16 @@ async function check(desc, fn) {
 function assert(c, m) { if (!c) throw new Error('assertion failed: ' + m) }
 function eq(a, b, m) { if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${m}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`) }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+// Wait for a state (polled), never for a time.
+async function waitFor(fn, ms, what) {
+  const end = Date.now() + ms
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what)
+    await sleep(20)
+  }
+}
+const running = async (sel) => (await unary(sb, 'List', {})).json.processes.some(sel)
+const started = (e, flag) => { if (e.msg.event && e.msg.event.start) flag.on = true }
 const b64 = (s) => Buffer.from(s).toString('base64')
 const unb64 = (s) => Buffer.from(s, 'base64').toString()
 
@@ -114,17 +124,20 @@ await check('v2 create: 201 body shape, template by ID and ns/name:tag', async (
 
 await check('API errors: 401 missing/bad key, 400 timeout<=0, 404 unknown sandbox, plain 404 for unknown routes', async () => {
   const a = await api('GET', '/v2/sandboxes', undefined, 'e2b_bad')
-  eq(a.status, 401, '401'); eq(a.json.code, 401, 'code in body'); assert(a.json.message, 'message')
+  eq(a.status, 401, '401')
+  eq(a.json, { code: 401, message: 'Invalid API key, please visit https://e2b.dev/docs/quickstart/api-key to get your API key.' }, 'body')
   const z = await api('POST', '/v2/sandboxes', { templateID: 'codex', timeout: 0 })
-  eq(z.status, 400, 'timeout 0'); eq(z.json.code, 400, 'code')
+  eq(z.status, 400, 'timeout 0'); eq(z.json, { code: 400, message: 'Timeout must be greater than 0' }, 'body')
+  const gone = { code: 404, message: 'sandbox "inotthere000000000000" doesn\'t exist or you don\'t have access to it' }
   const n = await api('GET', '/sandboxes/inotthere000000000000')
-  eq(n.status, 404, '404'); eq(n.json.code, 404, 'body code 404')
+  eq(n.status, 404, '404'); eq(n.json, gone, 'body')
   const k = await api('DELETE', '/sandboxes/inotthere000000000000')
-  eq(k.json.code, 404, 'kill unknown -> body code 404')
+  eq(k.status, 404, 'kill unknown -> 404'); eq(k.json, gone, 'kill unknown body')
   const u = await api('GET', '/no/such/route')
   eq(u.status, 404, 'unknown route'); eq(u.text, '404 page not found', 'gin-style text')
   const d = await api('POST', '/v2/sandboxes', { templateID: 'codex', network: { denyOut: ['example.com'] } })
   eq(d.status, 400, 'domain in denyOut -> 400')
+  eq(d.json, { code: 400, message: "invalid denyOut entry 'example.com': only IP addresses and CIDR blocks are allowed" }, 'body')
 })
 
 await check('refreshes extends only; connect v2 without body -> 200 and extends only', async () => {
@@ -134,7 +147,9 @@ await check('refreshes extends only; connect v2 without body -> 200 and extends 
   assert(after >= before, 'refresh never shortens')
   const r = await fetch(`${EMU}/v2/sandboxes/${sb.sandboxID}/connect`, { method: 'POST', headers: { 'X-API-KEY': KEY } })
   eq(r.status, 200, 'connect running'); eq((await r.json()).envdAccessToken, sb.envdAccessToken, 'token again')
-  eq((await api('POST', `/sandboxes/${sb.sandboxID}/connect`, {})).status, 400, 'v1 connect requires timeout')
+  const c1 = await api('POST', `/sandboxes/${sb.sandboxID}/connect`, {})
+  eq(c1.status, 400, 'v1 connect requires timeout')
+  eq(c1.json, { code: 400, message: 'Error when parsing request: timeout is required' }, 'v1 connect body')
   eq((await api('PUT', `/sandboxes/${sb.sandboxID}/network`, { allowOut: ['1.1.1.1'], denyOut: ['0.0.0.0/0'] })).status, 204, 'network update')
   eq((await api('GET', '/sandboxes/' + sb.sandboxID)).json.network, { allowOut: ['1.1.1.1'], denyOut: ['0.0.0.0/0'] }, 'network replaced')
 })
@@ -152,9 +167,11 @@ await check('GET /v2/sandboxes pagination via X-Next-Token', async () => {
 
 await check('envd: 401 bad token, 502 unknown sandbox, Host-based routing 49983-<id>.<domain>', async () => {
   const r = await fetch(EMU + '/process.Process/List', { method: 'POST', headers: { 'E2b-Sandbox-Id': sb.sandboxID, 'X-Access-Token': 'wrong', 'content-type': 'application/json' }, body: '{}' })
-  eq(r.status, 401, 'bad token'); eq((await r.json()).code, 401, 'json code')
+  eq(r.status, 401, 'bad token')
+  eq(await r.json(), { code: 401, message: 'unauthorized access, please provide a valid access token or method signing if supported' }, 'body')
   const g = await fetch(EMU + '/health', { headers: { 'E2b-Sandbox-Id': 'inotthere000000000000' } })
-  eq(g.status, 502, 'unknown sandbox'); eq((await g.json()).message, 'The sandbox was not found', 'message')
+  eq(g.status, 502, 'unknown sandbox')
+  eq(await g.json(), { sandboxId: 'inotthere000000000000', message: 'The sandbox was not found', code: 502 }, 'body')
   const port = new URL(EMU).port
   const st = await new Promise((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path: '/health', headers: { Host: `49983-${sb.sandboxID}.e2b.local` } }, (res) => { res.resume(); resolve(res.statusCode) }).on('error', reject)
@@ -191,24 +208,26 @@ await check('Connect-Timeout-Ms on Start: end-stream deadline_exceeded and the p
   const st = stream(sb, 'Start', { process: { cmd: '/bin/sleep', args: ['30'] } }, { 'Connect-Timeout-Ms': '700' })
   const evs = await collect(st)
   const pid = evs[0].msg.event.start.pid
-  eq(evs[evs.length - 1].msg.error.code, 'deadline_exceeded', 'deadline')
-  await sleep(200)
-  const l = await unary(sb, 'List', {})
-  assert(!l.json.processes.some((p) => p.pid === pid), 'killed')
+  eq(evs[evs.length - 1].msg.error, { code: 'deadline_exceeded', message: 'context deadline exceeded' }, 'deadline')
+  await waitFor(async () => !(await running((p) => p.pid === pid)), 3000, 'the process to be killed')
 })
 
 await check('tag selector: Connect by tag, output with no subscriber is dropped, SendInput/Update/SendSignal by tag', async () => {
-  const script = 'read x; echo "A$x"; sleep 0.6; echo B; read y; echo "C$y"; sleep 30'
+  // B is printed while nothing is attached; the marker file says it was.
+  const script = 'read x; echo "A$x"; read z; echo B; touch "$HOME/b-done"; read y; echo "C$y"; sleep 30'
   const st = stream(sb, 'Start', { process: { cmd: '/bin/bash', args: ['-c', script] }, tag: 'codex', stdin: true })
   const first = collect(st, (e, evs) => evs.some((x) => x.msg.event && x.msg.event.data && unb64(x.msg.event.data.stdout || '').includes('A1')))
-  await sleep(100)
+  await waitFor(() => running((p) => p.tag === 'codex'), 3000, 'the tagged process')
   eq((await unary(sb, 'SendInput', { process: { tag: 'codex' }, input: { stdin: b64('1\n') } })).status, 200, 'stdin by tag')
   const evs = await first
-  st.abort() // detach: "B" is printed while nothing is attached
-  await sleep(1000)
+  st.abort() // detach
+  await unary(sb, 'SendInput', { process: { tag: 'codex' }, input: { stdin: b64('z\n') } })
+  await waitFor(async () => (await fetch(`${EMU}/files?path=/home/user/b-done`, { headers: envdHeaders(sb) })).status === 200,
+    3000, 'B to be printed with nobody attached')
   const st2 = stream(sb, 'Connect', { process: { tag: 'codex' } })
-  const got = collect(st2, (e, all) => all.some((x) => x.msg.event && x.msg.event.data && unb64(x.msg.event.data.stdout || '').includes('C2')))
-  await sleep(200)
+  const on2 = { on: false }
+  const got = collect(st2, (e, all) => { started(e, on2); return all.some((x) => x.msg.event && x.msg.event.data && unb64(x.msg.event.data.stdout || '').includes('C2')) })
+  await waitFor(() => on2.on, 3000, 'Connect to be attached')
   await unary(sb, 'SendInput', { process: { tag: 'codex' }, input: { stdin: b64('2\n') } })
   const evs2 = await got
   const text = evs2.filter((x) => x.msg.event && x.msg.event.data).map((x) => unb64(x.msg.event.data.stdout)).join('')
@@ -217,9 +236,10 @@ await check('tag selector: Connect by tag, output with no subscriber is dropped,
   const list = await unary(sb, 'List', {})
   assert(list.json.processes.some((p) => p.tag === 'codex' && p.config.cmd === '/bin/bash'), 'List shows tag + config')
   const up = await unary(sb, 'Update', { process: { tag: 'codex' }, pty: { size: { cols: 10, rows: 10 } } })
-  eq(up.status, 500, 'resize a non-pty -> internal'); eq(up.json.code, 'internal', 'code')
+  eq(up.status, 500, 'resize a non-pty -> internal'); eq(up.json, { code: 'internal', message: 'tty not assigned to process' }, 'body')
   const bad = await unary(sb, 'SendSignal', { process: { tag: 'codex' }, signal: 'SIGNAL_SIGHUP' })
   eq(bad.status, 501, 'unsupported signal -> unimplemented')
+  eq(bad.json, { code: 'unimplemented', message: 'invalid signal: SIGNAL_SIGHUP' }, 'body')
   eq((await unary(sb, 'SendSignal', { process: { tag: 'codex' }, signal: 15 })).status, 200, 'numeric SIGTERM')
   st2.abort()
 })
@@ -231,7 +251,7 @@ await check('unary errors: not_found 404 {code,message}; wrong content type 415;
   const p = await fetch(`${EMU}/process.Process/List`, { method: 'POST', headers: envdHeaders(sb, { 'content-type': 'application/proto' }), body: '' })
   eq(p.status, 415, 'proto not supported')
   const u = await unary(sb, 'List', {}, { Authorization: 'Basic ' + b64('mallory:') })
-  eq(u.status, 401, 'unknown user'); eq(u.json.code, 'unauthenticated', 'code')
+  eq(u.status, 401, 'unknown user'); eq(u.json, { code: 'unauthenticated', message: "invalid username: 'mallory'" }, 'body')
 })
 
 await check('PTY via raw Start: data.pty, SendInput pty, Update, SIGKILL -> end exitCode -1 "signal: killed"', async () => {
@@ -241,7 +261,7 @@ await check('PTY via raw Start: data.pty, SendInput pty, Update, SIGKILL -> end 
     if (e.msg.event && e.msg.event.data && e.msg.event.data.pty) text += unb64(e.msg.event.data.pty)
     return false
   })
-  await sleep(300)
+  await waitFor(() => text.includes('$ '), 5000, 'the prompt')
   await unary(sb, 'SendInput', { process: { tag: 'ptyraw' }, input: { pty: b64('stty size\r') } })
   for (let i = 0; i < 100 && !text.includes('11 33'); i++) await sleep(30)
   assert(text.includes('11 33'), 'stty size: ' + JSON.stringify(text))
@@ -255,11 +275,13 @@ await check('PTY via raw Start: data.pty, SendInput pty, Update, SIGKILL -> end 
 await check('StreamInput (client-streaming, HTTP/1.1 chunked upload): input applied as each envelope arrives', async () => {
   const st = stream(sb, 'Start', { process: { cmd: '/bin/cat' }, pty: { size: { cols: 80, rows: 24 } }, tag: 'si' })
   let text = ''
+  const on = { on: false }
   const all = collect(st, (e) => {
+    started(e, on)
     if (e.msg.event && e.msg.event.data && e.msg.event.data.pty) text += unb64(e.msg.event.data.pty)
     return false
   })
-  await sleep(200)
+  await waitFor(() => on.on, 3000, 'cat to be started')
   const port = new URL(EMU).port
   const resP = new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/process.Process/StreamInput',
@@ -296,9 +318,10 @@ await check('/files: octet-stream upload, X-Metadata, 404 body, directory 400, /
   const nf = await fetch(`${EMU}/files?path=/home/user/none`, { headers: envdHeaders(sb) })
   eq(nf.status, 404, '404'); eq(await nf.json(), { code: 404, message: "path '/home/user/none' does not exist" }, 'body')
   const dir = await fetch(`${EMU}/files?path=/home/user/x`, { headers: envdHeaders(sb) })
-  eq(dir.status, 400, 'directory')
+  eq(dir.status, 400, 'directory'); eq(await dir.json(), { code: 400, message: "path '/home/user/x' is a directory" }, 'body')
   const bad = await fetch(`${EMU}/files?path=/home/user/q`, { headers: { 'E2b-Sandbox-Id': sb.sandboxID, 'X-Access-Token': 'nope' } })
   eq(bad.status, 401, 'bad token on /files')
+  eq(await bad.json(), { code: 401, message: 'unauthorized access, please provide a valid access token or method signing if supported' }, 'body')
   const envs = await fetch(`${EMU}/envs`, { headers: envdHeaders(sb) })
   eq(await envs.json(), { E1: 'v1' }, '/envs')
 })
@@ -321,13 +344,17 @@ await check('request log: one JSON line per request with plane/method/path/statu
 
 await check('kill closes open streams; envd then 502', async () => {
   const st = stream(sb, 'Start', { process: { cmd: '/bin/sleep', args: ['60'] } })
-  const p = collect(st).then(() => 'ended', (e) => 'error: ' + e.message)
-  await sleep(200)
+  const on = { on: false }
+  const p = collect(st, (e) => { started(e, on); return false }).then((evs) => evs, (e) => 'error: ' + e.message)
+  await waitFor(() => on.on, 3000, 'the stream to be started')
   eq((await api('DELETE', '/sandboxes/' + sb.sandboxID)).status, 204, 'kill')
   const how = await p
-  diag('stream after kill: ' + how)
+  // cut: no end event and no end-stream envelope came
+  assert(typeof how === 'string' || !how.some((e) => (e.msg.event && e.msg.event.end) || e.flags === 2),
+    'the stream is cut, not ended: ' + JSON.stringify(how))
   const g = await fetch(EMU + '/health', { headers: { 'E2b-Sandbox-Id': sb.sandboxID } })
   eq(g.status, 502, '502 after kill')
+  eq(await g.json(), { sandboxId: sb.sandboxID, message: 'The sandbox was not found', code: 502 }, '502 body')
 })
 
 process.exit(failed ? 1 : 0)

@@ -10,6 +10,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
+plan 171
+
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-test.XXXXXX)
 chmod 755 "$TMP"                       # the sandbox user traverses the roots below it
@@ -17,6 +19,12 @@ KEY=e2b_$(printf '0%.0s' $(seq 1 40))
 EMU_PIDS=()
 export CS_HOME=$TMP/home
 mkdir -p "$CS_HOME"
+# Where the test and the sandbox's commands meet: the emulator runs them on
+# this host as TEST_UID, so a file here is a signal both sides can wait on.
+SIG=$TMP/sig
+mkdir -p "$SIG"; chmod 777 "$SIG"
+# wait_long SECS CMD...: wait for a state that takes longer than wait_for's 10 s.
+wait_long() { local n=$(($1 * 10)); shift; local i; for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 cleanup() {
     tmux_stop
@@ -85,6 +93,9 @@ live() { curl -s "$URL/_emulator/sandboxes" | jq length; }
 # Error lines: what the runner says, minus its progress and notice lines.
 errlines() {
     grep '^codex-sandbox: ' <<<"$ERR" | grep -cvE '^codex-sandbox: (E2B sandbox i|on E2B the egress|uploading |not uploaded: |from the sandbox: |no changes came back)'
+}
+errtext() {
+    grep '^codex-sandbox: ' <<<"$ERR" | grep -vE '^codex-sandbox: (E2B sandbox i|on E2B the egress|uploading |not uploaded: |from the sandbox: |no changes came back)'
 }
 own() { chown -R "$TEST_UID:$TEST_GID" "$@"; }
 
@@ -224,10 +235,14 @@ is "$RC" 127 "an unknown command: 127"
 # --- sync back: updates, new files, deletions, ignored files, a conflict, the guard --
 mkdir -p "$TMP/outside"; chmod 777 "$TMP/outside"
 ln -s "$TMP/outside" "$p/trap"; own "$p"
-(sleep 1.5; echo "local edit" > "$p/conflict.txt") & editor=$!
-run "$p" exec -- sh -c 'echo "remote change" >> README; echo new > new.txt; mkdir -p deep/er && echo d > deep/er/f.txt
-  rm doomed.txt; echo ignored > secret.env; echo remote > conflict.txt; ln -s ../.. climbing
-  rm -f trap; mkdir trap; echo escaped > trap/f.txt; chmod +x new.txt; sleep 3'
+# The local edit lands after the upload and before the sync back: the
+# command says when it is running, and waits for the edit to be done.
+rm -f "$SIG/running" "$SIG/edited"
+( wait_for test -e "$SIG/running" && echo "local edit" > "$p/conflict.txt"; touch "$SIG/edited" ) & editor=$!
+run "$p" -e SIG="$SIG" exec -- sh -c 'echo "remote change" >> README; echo new > new.txt; mkdir -p deep/er && echo d > deep/er/f.txt
+  rm doomed.txt; echo ignored > secret.env; echo remote > conflict.txt; ln -s ../.. climbing; ln -s README in-sbx
+  rm -f trap; mkdir trap; echo escaped > trap/f.txt; chmod +x new.txt
+  touch "$SIG/running"; while [ ! -e "$SIG/edited" ]; do sleep 0.05; done'
 wait "$editor"
 is "$RC" 0 "a run that changes files"
 is "$(cat "$p/README")" $'hello\nremote change' "a file changed remotely (untouched here) is updated"
@@ -240,7 +255,10 @@ like "$ERR" 'conflict: conflict.txt changed here too; kept yours, the sandbox.s 
 check "a file deleted in the sandbox is kept here" test -f "$p/doomed.txt"
 like "$ERR" 'deleted in the sandbox, kept here: doomed.txt' "... and reported"
 is "$(cat "$p/secret.env")" "KEY=1" "a .gitignore'd file written remotely is not copied back"
-check "a symlink climbing out of the project is not created" test ! -e "$p/climbing"
+check "a symlink climbing out of the project is not created" test ! -e "$p/climbing" -a ! -L "$p/climbing"
+like "$ERR" 'not created: symlink climbing -> \.\./\.\. \(it leads outside the project\)' "... and reported as leading outside"
+check "a symlink made in the sandbox is never created here, even pointing inside" test ! -L "$p/in-sbx"
+like "$ERR" 'not created: symlink in-sbx -> README \(links from the sandbox are not made here; make it with ln -s' "... it is reported, with how to make it"
 check "nothing is written through a local symlink pointing outside" test ! -e "$TMP/outside/f.txt"
 like "$ERR" 'from the sandbox: 1 updated, 2 created, 1 conflicts .* 1 deleted there' "a summary of what came back"
 is "$(live)" 0 "no sandbox left"
@@ -257,11 +275,24 @@ is "$(newlog | jq -r 'select(.path=="/process.Process/Start" and .body.tag=="cod
 unlike "$ERR" 'connection to the sandbox lost' "... and keepalives keep the stream alive"
 # A stream that goes silent (the emulator stopped) is declared dead and
 # reattached with Connect; the command carries on.
+# Each step waits for the state it needs: the command's first output, the
+# runner noticing the silence, the reconnect; only then may it finish.
+rm -f "$SIG/go"
+MARK=$(wc -l < "$LOG")
 XENV=(CODEX_SANDBOX_E2B_KEEPALIVE=1)
-( sleep 2; kill -STOP "$PID_main"; sleep 7; kill -CONT "$PID_main" ) & stopper=$!
-run "$p" exec -- sh -c 'echo before; sleep 12; echo after'
-wait "$stopper"; unset XENV
-is "$RC" 0 "a stream silent for 7 s: the command still finishes"
+( run "$p" -e SIG="$SIG" exec -- sh -c 'echo before; while [ ! -e "$SIG/go" ]; do sleep 0.1; done; echo after'
+  echo "$RC" > "$TMP/stop.rc" ) & bg=$!
+unset XENV
+check "a stream that will go silent: the command runs" wait_long 30 grep -q before "$TMP/out"
+kill -STOP "$PID_main"
+check "... the emulator is stopped: the runner notices the silence" \
+    wait_long 30 grep -q 'connection to the sandbox lost' "$TMP/err"
+kill -CONT "$PID_main"
+check "... it continues: the runner reconnects" wait_long 30 grep -q 'reconnected' "$TMP/err"
+touch "$SIG/go"
+wait "$bg"
+RC=$(cat "$TMP/stop.rc"); OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err")
+is "$RC" 0 "a stream silent for a while: the command still finishes"
 like "$ERR" 'connection to the sandbox lost \(no data or keepalive for [0-9]+ s\); reconnecting' "... the silence is detected"
 like "$ERR" 'reconnected' "... the runner reconnects"
 like "$OUT" 'after' "... and gets the rest of the output"
@@ -271,7 +302,8 @@ check "... with process.Process/Connect" sent '.path=="/process.Process/Connect"
 for sig in TERM INT HUP; do
     (cd "$p" && exec env "${EENV[@]}" "$CS" --backend e2b exec -- sleep 100 </dev/null >/dev/null 2>"$TMP/sig.err") &
     runner=$!
-    wait_for sh -c "[ \$(curl -s $URL/_emulator/sandboxes | jq '[.[].processes[]] | length') -ge 1 ]"
+    check "SIG$sig: first the command runs in the sandbox" \
+        wait_long 30 sh -c "[ \$(curl -s $URL/_emulator/sandboxes | jq '[.[].processes[]] | length') -ge 1 ]"
     kill -"$sig" "$runner"; wait "$runner"; rc=$?
     want=$((128 + $(kill -l "$sig")))
     is "$rc" "$want" "SIG$sig to the runner: exit $want"
@@ -293,18 +325,19 @@ check "PTY: typed keys reach the shell in the sandbox" wait_screen '^typed-42$'
 tm send-keys -t "$TMUX_S" 'stty size' Enter
 check "PTY: the size is the terminal's from the start (30 100)" wait_screen '^30 100$'
 tm resize-window -t "$TMUX_S" -x 120 -y 40
-sleep 0.5
+check "PTY: the resize reached envd (Update 120x40)" wait_for sh -c \
+    "jq -c 'select(.path==\"/process.Process/Update\" and .body.pty.size.cols==120 and .body.pty.size.rows==40)' '$LOG' | grep -q ."
 tm send-keys -t "$TMUX_S" 'clear; stty size' Enter
 check "PTY: resizes follow (40 120)" wait_screen '^40 120$'
-tm send-keys -t "$TMUX_S" 'sleep 100; echo NOT-INTERRUPTED' Enter
-sleep 1
+tm send-keys -t "$TMUX_S" 'sleep 100.0427; echo NOT-INTERRUPTED' Enter
+check "PTY: the program runs in the sandbox" wait_for pgrep -u "$TEST_UID" -xf 'sleep 100.0427'
 tm send-keys -t "$TMUX_S" C-c
 tm send-keys -t "$TMUX_S" 'echo after-$((6*7))-ctrl-c' Enter
 check "PTY: Ctrl-C interrupts the program in the sandbox" wait_screen '^after-42-ctrl-c$'
 tm send-keys -t "$TMUX_S" 'exit 5' Enter
 check "PTY: the runner ends with the shell" wait_screen 'RUNNER-EXIT='
 like "$(screen)" 'RUNNER-EXIT=5' "PTY: the exit status is the shell's"
-wait_for test -s "$TMP/stty.t1"
+check "PTY: the pane recorded the terminal's settings after the runner" wait_for test -s "$TMP/stty.t1"
 like "$(cat "$TMP/stty.t1")" '(^| )icanon( |$).*(^| )echo( |$)' "PTY: the terminal is restored"
 MARK=0
 check "PTY: Start asked for a PTY of the terminal's size" sent '.path=="/process.Process/Start" and .body.pty.size.cols==100 and .body.pty.size.rows==30'
@@ -363,10 +396,12 @@ EENV=(E2B_API_URL="$URL" E2B_SANDBOX_URL="$URL" E2B_API_KEY=e2b_wrong HOME="$CS_
 run "$p" exec -- true
 EENV=("${EENV_OK[@]}")
 is "$RC:$(errlines)" "125:1" "401: exit 125, one line"
-like "$ERR" 'E2B rejected the API key \(code 401: .*fix: check E2B_API_KEY' "... naming E2B's code, message and the fix"
+is "$(errtext)" "codex-sandbox: creating the E2B sandbox: E2B rejected the API key (code 401: Invalid API key, please visit https://e2b.dev/docs/quickstart/api-key to get your API key.) (fix: check E2B_API_KEY (a key from https://e2b.dev/dashboard?tab=keys))" \
+    "... naming E2B's exact code and message, and the fix"
 run "$p" --template no-such-template exec -- true
 is "$RC:$(errlines)" "125:1" "404 template: exit 125, one line"
-like "$ERR" "template 'no-such-template' not found \(code 404: .*fix: pass --template NAME or set E2B_TEMPLATE_ID" "... naming the template and the fix"
+is "$(errtext)" "codex-sandbox: creating the E2B sandbox: E2B template 'no-such-template' not found (code 404: template 'no-such-template' not found) (fix: pass --template NAME or set E2B_TEMPLATE_ID to a template your team can use (default: codex))" \
+    "... naming the template, E2B's exact code and message, and the fix"
 fault 'POST /v2/sandboxes=429:Retry-After=1:times=2'
 t0=$(date +%s%N); run "$p" exec -- echo after-429; dt=$(( ($(date +%s%N) - t0) / 1000000 ))
 nofault
@@ -376,12 +411,14 @@ fault 'POST /v2/sandboxes=429:Retry-After=1'
 run "$p" exec -- true
 nofault
 is "$RC:$(errlines)" "125:1" "429 that persists: exit 125, one line"
-like "$ERR" "rate limit \(code 429: .*after 3 retries" "... after bounded retries"
+is "$(errtext)" "codex-sandbox: creating the E2B sandbox: E2B's rate limit (code 429: emulated fault), still limited after 3 retries (fix: wait a moment and try again; see your E2B plan's limits)" \
+    "... after bounded retries, with the exact code and message"
 fault 'POST /v2/sandboxes=503:error_code=sandbox_capacity_unavailable:message=no capacity'
 run "$p" exec -- true
 nofault
 is "$RC:$(errlines)" "125:1" "5xx that persists: exit 125, one line"
-like "$ERR" 'E2B API error \(code 503: no capacity \[sandbox_capacity_unavailable\]\) after 4 attempts' "... with E2B's code, message and error_code"
+is "$(errtext)" "codex-sandbox: creating the E2B sandbox: E2B API error (code 503: no capacity [sandbox_capacity_unavailable]) after 4 attempts (fix: E2B may be having trouble; try again later)" \
+    "... with E2B's exact code, message and error_code"
 fault 'POST /v2/sandboxes=500:times=1'
 run "$p" exec -- echo after-500
 nofault
@@ -390,7 +427,8 @@ fault 'POST /process.Process/Start=502:times=1'
 run "$p" exec -- true
 nofault
 is "$RC:$(errlines)" "125:1" "envd failing after create: exit 125, one line"
-like "$ERR" 'the sandbox is gone' "... saying what happened"
+is "$(errtext)" "codex-sandbox: preparing the layout as root in the sandbox: the sandbox is gone (killed or timed out) (code 502: emulated fault) (fix: start a new run; for long sessions raise CODEX_SANDBOX_E2B_TIMEOUT)" \
+    "... saying exactly what happened"
 is "$(live)" 0 "after every API error: no sandbox left"
 
 # --- v1 fallback, dry run, doctor ---------------------------------------------------------

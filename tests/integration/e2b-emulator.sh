@@ -75,30 +75,45 @@ run_tap() {
 }
 
 echo "TAP version 13"
+# The plan is a literal: a sub-script that dies early, or a block that
+# silently does not run, leaves fewer results than this and fails the file.
+PLAN=104
+echo "1..$PLAN"
 
 # --- prerequisites ------------------------------------------------------------
 for tool in python3 node npm curl; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         notok "prerequisite $tool is installed"
-        echo "1..$n"
         exit 1
     fi
 done
 if "$E2B/sdk-check/ensure-sdk.sh" >"$TMP/npm.txt" 2>&1; then
-    ok "official e2b SDKs installed from the pinned lock files ($(cd "$E2B/sdk-check" && node -p 'require("e2b/package.json").version'), $(cd "$E2B/sdk-check-v250" && node -p 'require("e2b/package.json").version'))"
+    ok "official e2b SDKs installed from the pinned lock files (npm ci)"
 else
     notok "official e2b SDKs installed from the pinned lock files (npm ci)"
     diag <"$TMP/npm.txt"
-    echo "1..$n"
     exit 1
 fi
+# pin DIR: the version package.json pins; the lock file and the installed
+# package must say exactly the same, or the checks below test another SDK.
+pin() { node -p "require('$1/package.json').dependencies.e2b"; }
+PIN_V2=$(pin "$E2B/sdk-check") PIN_V1=$(pin "$E2B/sdk-check-v250")
+for d in "sdk-check:2.51.0:$PIN_V2" "sdk-check-v250:2.50.0:$PIN_V1"; do
+    IFS=: read -r dir want got <<<"$d"
+    lock=$(node -p "require('$E2B/$dir/package-lock.json').packages['node_modules/e2b'].version")
+    inst=$(node -p "require('$E2B/$dir/node_modules/e2b/package.json').version")
+    if [ "$got" = "$want" ] && [ "$lock" = "$want" ] && [ "$inst" = "$want" ]; then
+        ok "$dir: e2b $want pinned in package.json, the lock file and installed"
+    else
+        notok "$dir: e2b $want pinned (package.json $got, lock $lock, installed $inst)"
+    fi
+done
 
 # --- main emulator ------------------------------------------------------------
 if start_emulator main; then
     ok "emulator listens on an ephemeral loopback port ($PORT_main) and writes --port-file"
 else
     notok "emulator starts"
-    echo "1..$n"
     exit 1
 fi
 URL=http://127.0.0.1:$PORT_main
@@ -113,8 +128,8 @@ export E2B_API_URL=$URL E2B_SANDBOX_URL=$URL E2B_API_KEY=$KEY EMU_URL=$URL EMU_L
 unset E2B_DOMAIN E2B_DEBUG E2B_ACCESS_TOKEN
 
 run_tap "raw wire checks" timeout 300 node "$E2B/protocol-check.mjs"
-run_tap "e2b SDK 2.51.0 check" timeout 300 env SDK_DIR="$E2B/sdk-check" node "$E2B/sdk-check/sdk-faithful.mjs"
-run_tap "e2b SDK 2.50.0 check" timeout 300 env SDK_DIR="$E2B/sdk-check-v250" node "$E2B/sdk-check/sdk-faithful.mjs"
+run_tap "e2b SDK $PIN_V2 check" timeout 300 env SDK_DIR="$E2B/sdk-check" EXPECT_SDK="$PIN_V2" node "$E2B/sdk-check/sdk-faithful.mjs"
+run_tap "e2b SDK $PIN_V1 check" timeout 300 env SDK_DIR="$E2B/sdk-check-v250" EXPECT_SDK="$PIN_V1" node "$E2B/sdk-check/sdk-faithful.mjs"
 
 bench=$(timeout 120 node "$E2B/bench-sdk.mjs" --runs 3 2>&1)
 if printf '%s' "$bench" | node -e 'const j=JSON.parse(require("fs").readFileSync(0,"utf8"));process.exit(j.ms>0?0:1)' 2>/dev/null; then
@@ -208,7 +223,13 @@ console.log(me.root, me.processes.map((p) => p.pid).join(' '))
 EOF
 if start_emulator term; then
     read -r root pids < <(EMU_URL=http://127.0.0.1:$PORT_term timeout 30 node "$TMP/spawn.mjs" 2>"$TMP/spawn.err")
-    sleep 0.3
+    # Wait for the state, not a time: the first process's session holds
+    # its shell and both backgrounded sleeps before we look.
+    first=${pids%% *}
+    for _ in $(seq 1 200); do
+        [ -n "$first" ] && [ "$(pgrep -s "$first" | wc -l)" -ge 3 ] && break
+        sleep 0.05
+    done
     # each process runs in its own session, with its backgrounded grandchildren
     members=$(for p in $pids; do pgrep -s "$p"; done | tr '\n' ' ')
     kill -TERM "$PID_term"
@@ -234,7 +255,10 @@ else
     notok "emulator for the SIGTERM check starts"
 fi
 
-echo "1..$n"
+if [ "$n" -ne "$PLAN" ]; then
+    echo "# planned $PLAN results, reported $n"
+    exit 1
+fi
 if [ "$fails" -ne 0 ]; then
     echo "# $fails of $n failed"
     exit 1

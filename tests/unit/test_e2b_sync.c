@@ -1,9 +1,12 @@
-/* The sync's rules: the path guard (clean paths, symlinks that stay
- * inside, opening beneath a root without following symlinks), the
+/* The sync's rules: the path guard (clean paths, opening beneath a root
+ * without following symlinks, tree roots inside the project), the
  * sandbox's listing, the never-overwrite decision table, the upload scan
- * (limit, symlinks, special files) and the state kept for attach. */
+ * (limit, symlinks, special files) and the state kept for attach (read
+ * without following links, never blocking, bounded, parsed strictly).
+ * Where symlinks lead is test_e2b_links.c's. */
 #include "tap.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -29,19 +32,6 @@ static void test_clean(void)
 	   "empty components refused");
 	ok(sync_path_clean("..a/b..", out, sizeof out) == 0, "names that merely contain dots are fine");
 	ok(sync_path_clean("abcdef", out, 4) < 0, "too long for the buffer refused");
-}
-
-static void test_links(void)
-{
-	ok(sync_link_inside("link", "README"), "sibling target");
-	ok(sync_link_inside("a/b/link", "../c/x"), "up one, down one");
-	ok(sync_link_inside("a/link", ".."), "up to the root itself");
-	ok(!sync_link_inside("link", "../x"), "above the root refused");
-	ok(!sync_link_inside("a/link", "../../x"), "two levels above refused");
-	ok(!sync_link_inside("a/link", "x/../../../y"), "climbing out through a detour refused");
-	ok(!sync_link_inside("link", "/etc/passwd"), "absolute target refused");
-	ok(!sync_link_inside("link", ""), "empty target refused");
-	ok(sync_link_inside("a/link", "./x/./y"), ". components are harmless");
 }
 
 static void test_excluded(void)
@@ -160,6 +150,109 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
+/* The state file is ours, but read like anything from outside. */
+static void test_state_file(const char *proj)
+{
+	struct sync_tree t = { .name = "project", .root = proj, .remote = "/app/x" };
+	struct cs_err e = { 0 };
+	char sp[PATH_MAX];
+	int fd;
+
+	snprintf(sp, sizeof sp, "%s/codex-sandbox/e2b/ifif.json", root);
+	mkfifo(sp, 0600);
+	alarm(10);   /* a blocking open would hang here: fail loudly instead */
+	ok(e2b_state_load("ifif", &t, 1, &e) < 0 && strstr(e.msg, "not a regular file"),
+	   "a fifo as the state file: refused, without blocking");
+	alarm(0);
+	cs_err_clear(&e);
+	snprintf(sp, sizeof sp, "%s/codex-sandbox/e2b/ilnk.json", root);
+	(void)!symlink("itest.json", sp);
+	ok(e2b_state_load("ilnk", &t, 1, &e) < 0, "a symlink as the state file: refused, not followed");
+	ok(strstr(e.hint, "ilnk.json") != NULL, "... the hint names the file to remove");
+	cs_err_clear(&e);
+	snprintf(sp, sizeof sp, "%s/codex-sandbox/e2b/ibig.json", root);
+	fd = open(sp, O_WRONLY | O_CREAT, 0600);
+	ok(fd >= 0 && ftruncate(fd, (256 << 20) + 1) == 0 && e2b_state_load("ibig", &t, 1, &e) < 0,
+	   "a state file over 256 MiB: refused");
+	if (fd >= 0)
+		close(fd);
+	cs_err_clear(&e);
+	ok(e2b_state_load("../../etc/x", &t, 1, &e) < 0 && strstr(e.msg, "not an E2B sandbox id"),
+	   "an id with '/' or '..' never names a file");
+	cs_err_clear(&e);
+	{
+		char good[1024];
+		const char *bad[] = {
+			"[]",
+			"{\"sandboxID\":\"iother\",\"trees\":[]}",
+			"{\"sandboxID\":\"iparse\"}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"../x\",\"f\",1,420,\"\"]]}]}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"x\",\"d\",1,420,\"\"]]}]}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"x\",\"f\",-1,420,\"\"]]}]}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"x\",\"f\",1,4096,\"\"]]}]}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"x\",\"f\",1,420,\"XYZ\"]]}]}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"x\",\"l\",1,420,\"\"]]}]}",
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"ok\",\"f\",1,420,\"\"],[\"x\",\"f\",1.5,420,\"\"]]}]}",
+		};
+		int refused = 0, emptied = 0;
+
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			snprintf(good, sizeof good, bad[i], proj);
+			cs_err_clear(&e);
+			refused += e2b_state_parse(good, strlen(good), "iparse", &t, 1, &e) < 0;
+			emptied += t.manifest.n == 0;
+			sync_list_free(&t.manifest);
+		}
+		is_int(refused, sizeof bad / sizeof bad[0],
+		       "each malformed state is refused (shape, id, path, type, size, mode, sha, link, fraction)");
+		is_int(emptied, sizeof bad / sizeof bad[0], "... all or nothing: no manifest half loaded");
+		snprintf(good, sizeof good, "{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\","
+			 "\"root\":\"%s\",\"remote\":\"/app/x\",\"files\":[[\"ok\",\"f\",1,420,\"\"],"
+			 "[\"ln\",\"l\",2,0,\"\",\"ok\"]]}]}", proj);
+		cs_err_clear(&e);
+		ok(e2b_state_parse(good, strlen(good), "iparse", &t, 1, &e) == 1 && t.manifest.n == 2,
+		   "positive control: the same shape, well formed, is loaded");
+		sync_list_free(&t.manifest);
+	}
+}
+
+/* A tree root inside the project (the Codex home) is reached without
+ * following links. */
+static void test_open_root(const char *proj, const char *outside)
+{
+	struct cs_err e = { 0 };
+	char r[PATH_MAX], d[PATH_MAX];
+	int fd;
+
+	snprintf(d, sizeof d, "%s/.codex", proj);
+	mkdir(d, 0755);
+	snprintf(d, sizeof d, "%s/.codex/.environment", proj);
+	(void)!symlink(outside, d);
+	snprintf(r, sizeof r, "%s/.codex/.environment", proj);
+	fd = sync_open_root(proj, r, &e);
+	ok(fd < 0 && strstr(e.msg, "refusing to follow it"), "a Codex home that is a symlink in the project: refused");
+	if (fd >= 0)
+		close(fd);
+	cs_err_clear(&e);
+	unlink(d);
+	mkdir(d, 0755);
+	fd = sync_open_root(proj, r, &e);
+	ok(fd >= 0, "positive control: a real directory there is opened");
+	if (fd >= 0)
+		close(fd);
+	fd = sync_open_root(proj, outside, &e);
+	ok(fd >= 0, "a root the user named outside the project is opened as it is");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void test_guard_and_scan(void)
 {
 	char p[PATH_MAX], q[PATH_MAX];
@@ -168,8 +261,13 @@ static void test_guard_and_scan(void)
 	int rfd, fd;
 
 	snprintf(root, sizeof root, "/tmp/cs-test-sync.XXXXXX");
-	if (!mkdtemp(root))
-		return;
+	ok(mkdtemp(root) != NULL, "a scratch directory");
+	if (!root[0] || access(root, W_OK) != 0) {
+		/* Every later result would be missing: say so and stop, the
+		 * plan then fails the file too. */
+		printf("Bail out! no scratch directory: %s\n", strerror(errno));
+		exit(1);
+	}
 	snprintf(p, sizeof p, "%s/proj", root);
 	mkdir(p, 0755);
 	snprintf(q, sizeof q, "%s/outside", root);
@@ -231,7 +329,7 @@ static void test_guard_and_scan(void)
 		struct sync_tree t = { .name = "project", .root = p, .remote = "/app/x" };
 		struct sync_tree t2 = { .name = "project", .root = p, .remote = "/app/x" };
 		struct sync_entry en = { .path = "a.txt", .type = SYNC_FILE, .size = 5, .mode = 0644,
-					 .sha = "abc" };
+					 .sha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" };
 		char *oldhome = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
 
 		setenv("XDG_STATE_HOME", root, 1);
@@ -242,15 +340,18 @@ static void test_guard_and_scan(void)
 		sync_list_add(&t.manifest, &en);
 		cs_err_clear(&e);
 		ok(e2b_state_save("itest", &t, 1, &e) == 0, "state saved");
-		ok(e2b_state_load("itest", &t2, 1) == 1 && t2.manifest.n == 2 &&
+		ok(e2b_state_load("itest", &t2, 1, &e) == 1 && t2.manifest.n == 2 &&
 		   sync_list_find(&t2.manifest, "l") && strcmp(sync_list_find(&t2.manifest, "l")->link, "a.txt") == 0,
 		   "state loaded back (files and links)");
 		e2b_state_remove("itest");
 		sync_list_free(&t2.manifest);
-		ok(e2b_state_load("itest", &t2, 1) == 0, "removed");
+		ok(e2b_state_load("itest", &t2, 1, &e) == 0, "removed");
 		sync_list_free(&t.manifest);
 		free(oldhome);
 	}
+	test_state_file(p);
+	snprintf(q, sizeof q, "%s/outside", root);
+	test_open_root(p, q);
 	{
 		char cmd[PATH_MAX + 20];
 
@@ -262,8 +363,8 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
+	plan(75);
 	test_clean();
-	test_links();
 	test_excluded();
 	test_size();
 	test_listing();
