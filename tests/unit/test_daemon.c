@@ -132,7 +132,7 @@ int main(void)
 	char ev[8192];
 	int sp[2], st;
 
-	plan(55);
+	plan(56);
 	fw_config_defaults(&cfg);
 	if (allowlist_add_text(&cfg.al, "allowed.test *.wild.test 10.0.0.5 192.168.7.0/24 fd00:7::/64",
 			       "test", &err) < 0)
@@ -276,6 +276,11 @@ int main(void)
 		put(&m);
 		handle(ev, sizeof ev);
 		is_str(ev, "", "second refusal of the same name: no second EVENT");
+		m = msg(FW_OP_REFUSED, "x", AF_INET, NULL, 0);
+		memset(m.name, 'b', sizeof m.name);     /* no NUL: dropped unread */
+		put(&m);
+		handle(ev, sizeof ev);
+		is_str(ev, "", "a note whose name has no NUL: no EVENT");
 		m = msg(FW_OP_REBIND, "allowed.test", AF_INET, "203.0.113.30", 0);
 		put(&m);
 		handle(ev, sizeof ev);

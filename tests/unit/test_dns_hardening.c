@@ -117,6 +117,20 @@ static void typed16(struct pkt *p, unsigned t)
 	pbytes(p, rd, sizeof rd);
 }
 
+/* one A whose owner is a pointer to "www.example.com": back to the question
+ * (FORWARD false) or ahead to a copy of the name after the record */
+static void owner_ptr(struct pkt *p, bool forward)
+{
+	size_t q;
+
+	hdr(p, 1, DNS_F_QR, 1, 1, 0, 0);
+	q = pquestion(p, "www.example.com", DNS_T_A);
+	pptr(p, forward ? p->n + 2 + 10 + 4 : q);
+	rrfix(p, DNS_T_A, DNS_C_IN, 300, 4);
+	p32(p, 0xcb007105);
+	pname(p, "www.example.com");    /* trailing bytes: ignored, but pointable */
+}
+
 int main(void)
 {
 	struct pkt p;
@@ -124,7 +138,7 @@ int main(void)
 	struct dns_query q;
 	char t[256];
 
-	plan(46);
+	plan(48);
 
 	/* 1. CNAME class: only IN may extend the chain */
 	cname_class(&p, DNS_C_IN);
@@ -283,5 +297,13 @@ int main(void)
 	p.b[p.n - 17] = 15;     /* rdlength 15: the last byte becomes junk after the RR */
 	p.n--;
 	is_int(dns_parse_answer(p.b, p.n, qn(), DNS_T_AAAA, &a), DNS_E_FORMAT, "AAAA rdlength 15: FORMERR");
+
+	/* 13. compression pointers only point backwards */
+	owner_ptr(&p, false);
+	ok(dns_parse_answer(p.b, p.n, qn(), DNS_T_A, &a) == 0 && a.n_addr == 1,
+	   "owner pointer back to the question: an address");
+	owner_ptr(&p, true);
+	is_int(dns_parse_answer(p.b, p.n, qn(), DNS_T_A, &a), DNS_E_NAME,
+	       "owner pointer forward to the same name: refused");
 	return tap_done();
 }
