@@ -193,7 +193,41 @@ struct parent {
 	int64_t tok_ms;
 	int tokens;
 	uint64_t suppressed;
+	fw_insert_fn insert;            /* nl_insert, or a test's recorder */
+	void *insert_ctx;
 };
+
+/* The real insert: one netlink batch for both sets (one transaction). */
+static int nl_insert(void *ctx, const struct fw_elem *e4, size_t n4, const struct fw_elem *e6,
+		     size_t n6, struct cs_err *err)
+{
+	struct nl *nl = ctx;
+	struct fw_batch fb;
+	bool ok = fw_batch_init(&fb, nl->seq, err) == 0 &&
+		  (!n4 || ruleset_add_elems(&fb, FW_TABLE, "allow4", AF_INET, e4, n4, err) == 0) &&
+		  (!n6 || ruleset_add_elems(&fb, FW_TABLE, "allow6", AF_INET6, e6, n6, err) == 0) &&
+		  fw_batch_finish(&fb, err) == 0 && nl_send_batch(nl, &fb, err) == 0;
+
+	if (fb.b)
+		fw_batch_free(&fb);
+	return ok ? 0 : -1;
+}
+
+static int parent_tables(struct parent *pp)
+{
+	return tally_init(&pp->refused, NAMES_MAX) < 0 || tally_init(&pp->rebind, 1024) < 0 ||
+	       tally_init(&pp->upfail, 1024) < 0 || tally_init(&pp->names, NAMES_MAX) < 0 ||
+	       addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 ? -1 : 0;
+}
+
+static void parent_tables_free(struct parent *pp)
+{
+	tally_free(&pp->refused);
+	tally_free(&pp->rebind);
+	tally_free(&pp->upfail);
+	tally_free(&pp->names);
+	addrmap_free(&pp->amap);
+}
 
 static bool may_emit(struct parent *pp)
 {
@@ -341,13 +375,8 @@ static int on_burst(struct parent *pp)
 	}
 	if (n4 + n6) {
 		struct cs_err err = { 0 };
-		struct fw_batch fb;
-		bool ok = fw_batch_init(&fb, pp->nl.seq, &err) == 0 &&
-			  (!n4 || ruleset_add_elems(&fb, FW_TABLE, "allow4", AF_INET, e4, n4, &err) == 0) &&
-			  (!n6 || ruleset_add_elems(&fb, FW_TABLE, "allow6", AF_INET6, e6, n6, &err) == 0) &&
-			  fw_batch_finish(&fb, &err) == 0 && nl_send_batch(&pp->nl, &fb, &err) == 0;
-		if (fb.b)
-			fw_batch_free(&fb);
+		bool ok = pp->insert(pp->insert_ctx, e4, n4, e6, n6, &err) == 0;
+
 		if (!ok) {
 			char line[CS_ERR_MSG_MAX + 300], j[CS_ERR_MSG_MAX * 2 + 600];
 
@@ -648,9 +677,9 @@ int fw_serve(struct fw_config *cfg)
 		cs_fail(&err, errno, "signalfd");
 		goto fail;
 	}
-	if (tally_init(&pp.refused, NAMES_MAX) < 0 || tally_init(&pp.rebind, 1024) < 0 ||
-	    tally_init(&pp.upfail, 1024) < 0 || tally_init(&pp.names, NAMES_MAX) < 0 ||
-	    addrmap_init(&pp.amap, cfg->set_size * 2u) < 0) {
+	pp.insert = nl_insert;
+	pp.insert_ctx = &pp.nl;
+	if (parent_tables(&pp) < 0) {
 		cs_fail(&err, ENOMEM, "allocating tables");
 		goto fail;
 	}
@@ -738,10 +767,47 @@ out:
 	if (pp.sig_fd >= 0)
 		close(pp.sig_fd);
 	nl_close(&pp.nl);
-	tally_free(&pp.refused);
-	tally_free(&pp.rebind);
-	tally_free(&pp.upfail);
-	tally_free(&pp.names);
-	addrmap_free(&pp.amap);
+	parent_tables_free(&pp);
 	return status;
+}
+
+/* ---- the parent without its privileged surroundings (unit tests) ---------- */
+
+struct fw_parent *fw_parent_new(struct fw_config *cfg, int priv_fd, fw_insert_fn insert, void *ctx)
+{
+	struct parent *pp = calloc(1, sizeof *pp);
+
+	if (!pp)
+		return NULL;
+	pp->cfg = cfg;
+	pp->priv_fd = priv_fd;
+	pp->sig_fd = -1;
+	pp->child = -1;
+	pp->insert = insert;
+	pp->insert_ctx = ctx;
+	guard_init(&pp->guard);
+	if (parent_tables(pp) < 0) {
+		parent_tables_free(pp);
+		free(pp);
+		return NULL;
+	}
+	return (struct fw_parent *)pp;
+}
+
+struct guard *fw_parent_guard(struct fw_parent *p)
+{
+	return &((struct parent *)p)->guard;
+}
+
+int fw_parent_handle(struct fw_parent *p)
+{
+	return on_burst((struct parent *)p);
+}
+
+void fw_parent_free(struct fw_parent *p)
+{
+	if (!p)
+		return;
+	parent_tables_free((struct parent *)p);
+	free(p);
 }

@@ -21,6 +21,7 @@
 #define FW_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "firewall/allowlist.h"
@@ -62,6 +63,28 @@ void fw_upstream_format(const struct fw_upstream *u, char *out, size_t outsz);
 
 /* Run the daemon; returns the exit status (0 after SIGTERM, 1 on failure). */
 int fw_serve(struct fw_config *cfg);
+
+/* The privileged parent's message handling, apart from fw_serve so the unit
+ * tests drive it over a socketpair without root.  Inserting elements is its
+ * one privileged act: fw_serve passes a netlink batch into allow4/allow6,
+ * tests a recorder.  INSERT gets the checked IPv4 and IPv6 elements of one
+ * burst and returns 0, or -1 with ERR (every one of them is then acked
+ * FW_ACK_FAILED). */
+struct fw_elem;
+struct guard;
+typedef int (*fw_insert_fn)(void *ctx, const struct fw_elem *e4, size_t n4,
+			    const struct fw_elem *e6, size_t n6, struct cs_err *err);
+struct fw_parent;
+
+/* A parent reading PRIV_FD (the child's end is the other side); its guard
+ * starts empty of gateways.  NULL on ENOMEM.  CFG must outlive it. */
+struct fw_parent *fw_parent_new(struct fw_config *cfg, int priv_fd, fw_insert_fn insert, void *ctx);
+struct guard *fw_parent_guard(struct fw_parent *p);
+/* Handle the messages waiting on PRIV_FD (at most 64), exactly as the
+ * daemon does: notes become EVENT lines on stdout, each FW_OP_ALLOW is
+ * re-checked and acked.  Returns 0, or -1 when the child closed its end. */
+int fw_parent_handle(struct fw_parent *p);
+void fw_parent_free(struct fw_parent *p);
 
 /* Load the real ruleset shape into a scratch table and delete it in the same
  * transaction; prints "ok nftables" or "ERROR ...".  Returns 0 or 1. */

@@ -365,6 +365,14 @@ static void switch_tcp(struct state *st, struct pending *p)
 	p->deadline = now_ms() + DNSF_TRY_MS;
 }
 
+/* An upstream that will not do AAAA at all (REFUSED, NOTIMP: a policy or an
+ * old server, the same answer every time) while A works.  SERVFAIL is not
+ * included: it is transient and means "ask again", for A and AAAA alike. */
+static bool aaaa_refused(const struct dns_query *q, const struct dns_answer *a)
+{
+	return q->qtype == DNS_T_AAAA && (a->rcode == DNS_R_REFUSED || a->rcode == DNS_R_NOTIMP);
+}
+
 static void finish(struct state *st, struct pending *p, struct dns_answer *a)
 {
 	const struct dnsf_cfg *cfg = st->cfg;
@@ -373,6 +381,12 @@ static void finish(struct state *st, struct pending *p, struct dns_answer *a)
 
 	if (a->rcode == DNS_R_NXDOMAIN) {
 		reply(st, &p->c, &p->q, DNS_R_NXDOMAIN, NULL);
+		goto done;
+	}
+	if (aaaa_refused(&p->q, a)) {
+		/* NODATA: musl fails the whole getaddrinfo when either of
+		 * its A/AAAA answers carries an error rcode */
+		reply(st, &p->c, &p->q, DNS_R_NOERROR, NULL);
 		goto done;
 	}
 	if (a->rcode != DNS_R_NOERROR) {

@@ -9,7 +9,9 @@
  * each and only after the parent has acked them is the answer - rebuilt to
  * hold exactly the chain and the inserted addresses - released to the client.
  * HTTPS/SVCB and every other type of an allowed name get NODATA (their hints
- * would bypass insertion).  Upstream timeout/failure gives SERVFAIL.
+ * would bypass insertion).  Upstream timeout/failure gives SERVFAIL, except
+ * that an AAAA the upstream answers REFUSED or NOTIMP gets NODATA (musl's
+ * getaddrinfo would otherwise fail the name even though its A works).
  */
 #ifndef FW_DNSFILTER_H
 #define FW_DNSFILTER_H
