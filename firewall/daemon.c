@@ -657,7 +657,7 @@ int fw_serve(struct fw_config *cfg)
 		goto fail;
 	}
 	/* The gateways of this namespace join the rebinding guard. */
-	guard_init(&pp.guard);
+	pp.guard = cfg->guard;          /* the host's addresses (--guard-host) */
 	if ((text = read_small_file("/proc/net/route", 1 << 16))) {
 		guard_parse_route4(&pp.guard, text);
 		free(text);
