@@ -13,6 +13,7 @@ void fw_config_defaults(struct fw_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	allowlist_init(&cfg->al);
+	guard_init(&cfg->guard);
 	cfg->dns_uid = cfg->dns_gid = 65353;
 	cfg->min_ttl = 60;
 	cfg->max_ttl = 86400;
@@ -64,6 +65,22 @@ int fw_parse_hostport(const char *s, uint16_t defport, const char *what, struct 
 bad:
 	cs_fail(err, 0, "invalid %s '%.80s'", what, s);
 	return cs_hint(err, "give an IP address, optionally with #PORT (192.0.2.53, 2001:db8::53#5353)");
+}
+
+int fw_parse_guard_host(const char *s, struct fw_config *cfg, struct cs_err *err)
+{
+	unsigned char a[16] = { 0 };
+	int family = inet_pton(AF_INET, s, a) == 1 ? AF_INET : inet_pton(AF_INET6, s, a) == 1 ? AF_INET6 : 0;
+
+	if (!family) {
+		cs_fail(err, 0, "invalid --guard-host '%.80s'", s);
+		return cs_hint(err, "give one IPv4 or IPv6 address of the host");
+	}
+	if (guard_add_host(&cfg->guard, family, a) < 0) {
+		cs_fail(err, 0, "more than %d --guard-host addresses of one family", GUARD_MAX_HOST);
+		return cs_hint(err, "the rebinding guard cannot hold them all; nothing was started");
+	}
+	return 0;
 }
 
 size_t fw_parse_resolv(const char *text, const struct fw_upstream *listen, struct fw_upstream *out,

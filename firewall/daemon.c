@@ -156,8 +156,9 @@ int fw_check(void)
 	struct cs_err err = { 0 };
 	struct nl nl;
 	struct allowlist al;
-	struct fw_upstream up = { AF_INET, { 192, 0, 2, 53 }, 53 };
+	struct fw_upstream up = { AF_INET, { 192, 0, 2, 53 }, 53 }, lis = { AF_INET, { 127, 0, 0, 1 }, 53 };
 	struct fw_ruleset_cfg rc = { .table = FW_CHECK_TABLE, .dns_uid = 65353, .up = &up, .n_up = 1,
+		.listen = &lis,
 		.set_size = 16, .blocked_size = 16, .default_timeout_ms = 1000, .delete_after = true };
 	char line[CS_ERR_MSG_MAX + CS_ERR_HINT_MAX + 300];
 
@@ -658,6 +659,7 @@ int fw_serve(struct fw_config *cfg)
 	struct parent pp = { .cfg = cfg, .priv_fd = -1, .sig_fd = -1, .child = -1 };
 	struct cs_err err = { 0 };
 	struct fw_ruleset_cfg rc = { .table = FW_TABLE, .al = &cfg->al, .dns_uid = cfg->dns_uid,
+		.listen = &cfg->listen,
 		.set_size = cfg->set_size, .blocked_size = 4096,
 		.default_timeout_ms = ((uint64_t)cfg->max_ttl + cfg->grace) * 1000,
 		.extra_dns = cfg->extra_dns,
@@ -684,7 +686,7 @@ int fw_serve(struct fw_config *cfg)
 		goto fail;
 	}
 	/* The gateways of this namespace join the rebinding guard. */
-	guard_init(&pp.guard);
+	pp.guard = cfg->guard;          /* the host's addresses (--guard-host) */
 	if ((text = read_small_file("/proc/net/route", 1 << 16))) {
 		guard_parse_route4(&pp.guard, text);
 		free(text);

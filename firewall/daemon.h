@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "firewall/allowlist.h"
+#include "firewall/guard.h"
 #include "firewall/ruleset.h"
 #include "runner/error.h"
 
@@ -42,6 +43,7 @@ struct fw_config {
 	struct fw_upstream listen;      /* default 127.0.0.1#53 */
 	bool extra_dns;                 /* --extra-dns-uid given */
 	uint32_t extra_dns_uid;
+	struct guard guard;             /* the host's addresses (--guard-host); gateways join at start */
 	int64_t t0_us;                  /* process start (CLOCK_MONOTONIC), for READY's "ms" */
 };
 
@@ -57,6 +59,10 @@ int fw_parse_hostport(const char *s, uint16_t defport, const char *what, struct 
  * filter) and scoped IPv6; at most MAX.  Returns how many. */
 size_t fw_parse_resolv(const char *text, const struct fw_upstream *listen, struct fw_upstream *out,
 		       size_t max);
+
+/* --guard-host IP: an address of the host, added to CFG's guard.  Returns 0
+ * or -1 with ERR (not an address, or more than GUARD_MAX_HOST). */
+int fw_parse_guard_host(const char *s, struct fw_config *cfg, struct cs_err *err);
 
 /* "192.0.2.53" or "2001:db8::1#5353" (port shown when not 53). */
 void fw_upstream_format(const struct fw_upstream *u, char *out, size_t outsz);

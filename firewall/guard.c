@@ -21,6 +21,7 @@ static const struct range v4_ranges[] = {
 	{ {10}, 8, "private (RFC 1918)" },
 	{ {100, 64}, 10, "CGNAT (100.64.0.0/10)" },
 	{ {127}, 8, "loopback" },
+	{ {168, 63, 129, 16}, 32, "cloud metadata (Azure wire server)" },
 	{ {169, 254}, 16, "link-local / cloud metadata" },
 	{ {172, 16}, 12, "private (RFC 1918)" },
 	{ {192, 0, 0}, 24, "IETF protocol assignments (192.0.0.0/24)" },
@@ -34,6 +35,10 @@ static const struct range v4_ranges[] = {
 static const struct range v6_ranges[] = {
 	{ {0}, 96, "IPv4-compatible / unspecified / loopback (::/96)" },
 	{ {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, "IPv4-mapped (::ffff:0:0/96)" },
+	{ {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, "IPv4-translated (::ffff:0:0:0/96)" },
+	/* Teredo embeds its server's and (obfuscated) the client's IPv4
+	 * address: refused whole rather than decoded. */
+	{ {0x20, 0x01, 0, 0}, 32, "Teredo (2001::/32)" },
 	{ {0, 0x64, 0xff, 0x9b, 0, 1}, 48, "local-use NAT64 (64:ff9b:1::/48)" },
 	{ {0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64, "discard-only (100::/64)" },
 	{ {0xfc}, 7, "unique local (fc00::/7)" },
@@ -61,6 +66,21 @@ void guard_add_gateway(struct guard *g, int family, const unsigned char *addr)
 	(*n)++;
 }
 
+int guard_add_host(struct guard *g, int family, const unsigned char *addr)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	size_t *n = family == AF_INET ? &g->nh4 : &g->nh6;
+
+	for (size_t i = 0; i < *n; i++)
+		if (memcmp(family == AF_INET ? g->host4[i] : g->host6[i], addr, alen) == 0)
+			return 0;
+	if (*n >= GUARD_MAX_HOST)
+		return -1;
+	memcpy(family == AF_INET ? g->host4[*n] : g->host6[*n], addr, alen);
+	(*n)++;
+	return 1;
+}
+
 static const char *check4(const struct guard *g, const unsigned char *a)
 {
 	for (size_t i = 0; i < sizeof v4_ranges / sizeof v4_ranges[0]; i++)
@@ -69,6 +89,9 @@ static const char *check4(const struct guard *g, const unsigned char *a)
 	for (size_t i = 0; i < g->n4; i++)
 		if (memcmp(g->gw4[i], a, 4) == 0)
 			return "gateway of the sandbox network";
+	for (size_t i = 0; i < g->nh4; i++)
+		if (memcmp(g->host4[i], a, 4) == 0)
+			return "an address of the host";
 	return NULL;
 }
 
@@ -93,6 +116,9 @@ const char *guard_check(const struct guard *g, int family, const unsigned char *
 	for (size_t i = 0; i < g->n6; i++)
 		if (memcmp(g->gw6[i], addr, 16) == 0)
 			return "gateway of the sandbox network";
+	for (size_t i = 0; i < g->nh6; i++)
+		if (memcmp(g->host6[i], addr, 16) == 0)
+			return "an address of the host";
 	return NULL;
 }
 

@@ -234,6 +234,14 @@ static void e_ct_state(struct rb *rb, uint32_t mask)
 	e_cmp(rb, NFT_REG_1, NFT_CMP_NEQ, &zero, 4);
 }
 
+/* meta skuid OP UID.  Without a full socket (kernel replies, timewait) the
+ * meta expression breaks: the rule does not match, with either OP. */
+static void e_skuid(struct rb *rb, uint32_t op, uint32_t uid)
+{
+	e_meta(rb, NFT_META_SKUID, NFT_REG_1);
+	e_cmp(rb, NFT_REG_1, op, &uid, 4);
+}
+
 static void e_lookup(struct rb *rb, uint32_t sreg, int set)
 {
 	struct nftnl_expr *e = ex(rb, "lookup");
@@ -616,6 +624,59 @@ static int dns_reject_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cf
 	return 0;
 }
 
+/* Packets that only the DNS filter may send: reached by goto from the top of
+ * the output chain, before any conntrack verdict, so they are judged one by
+ * one.  An established flow of the filter (its socket closed, the entry
+ * still tracked) must not carry another uid's packets: the agent could bind
+ * the same source port and talk to the upstream (REQUIREMENTS R5.21).
+ * `meta skuid` does not match a packet without a full socket: such packets
+ * fall through to the reject (fail closed). */
+static int dns_only_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
+{
+	const char *chain = "dns_only";
+	static const uint8_t docker_dns[4] = { 127, 0, 0, 11 };
+	uint32_t uid = cfg->dns_uid;
+
+	/* Everyone may ask the filter itself. */
+	if (cfg->listen)
+		for (int tcp = 0; tcp < 2; tcp++)
+			RULE(tcp ? "rule anyone to the filter (tcp) accept" : "rule anyone to the filter (udp) accept",
+			     e_nfproto(&rb, cfg->listen->family);
+			     e_daddr(&rb, cfg->listen->family, NFT_REG_1);
+			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, cfg->listen->addr,
+				   cfg->listen->family == AF_INET ? 4 : 16);
+			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, cfg->listen->port);
+			     e_verdict(&rb, NF_ACCEPT, NULL));
+	/* Docker's embedded resolver: its port is DNATed before this hook. */
+	RULE("rule dns uid to 127.0.0.11 accept",
+	     e_nfproto(&rb, AF_INET); e_daddr(&rb, AF_INET, NFT_REG_1);
+	     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, docker_dns, 4);
+	     e_skuid(&rb, NFT_CMP_EQ, cfg->dns_uid); e_verdict(&rb, NF_ACCEPT, NULL));
+	for (size_t i = 0; i < cfg->n_up; i++) {
+		const struct fw_upstream *u = &cfg->up[i];
+
+		for (int tcp = 0; tcp < 2; tcp++)
+			RULE(tcp ? "rule dns uid to upstream tcp accept" : "rule dns uid to upstream udp accept",
+			     e_skuid(&rb, NFT_CMP_EQ, uid);
+			     e_nfproto(&rb, u->family);
+			     e_daddr(&rb, u->family, NFT_REG_1);
+			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, u->addr, u->family == AF_INET ? 4 : 16);
+			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, u->port);
+			     e_verdict(&rb, NF_ACCEPT, NULL));
+	}
+	if (cfg->extra_dns) {
+		uint32_t xuid = cfg->extra_dns_uid;
+
+		for (int tcp = 0; tcp < 2; tcp++)
+			RULE("rule extra dns uid to port 53 accept",
+			     e_skuid(&rb, NFT_CMP_EQ, xuid);
+			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, 53);
+			     e_verdict(&rb, NF_ACCEPT, NULL));
+	}
+	RULE("rule other dns rejected", e_verdict(&rb, NFT_GOTO, "dns_reject"));
+	return 0;
+}
+
 static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
 {
 	const char *chain = "output";
@@ -623,19 +684,32 @@ static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, s
 	/* Neighbour discovery must leave or IPv6 stops working altogether;
 	 * hop limit 255 (RFC 4861) / 1 (MLDv2 reports) keeps them on-link. */
 	static const uint8_t nd_types[][2] = { {133, 255}, {135, 255}, {136, 255}, {143, 1} };
-	uint32_t one = 1, uid = cfg->dns_uid;
+	uint32_t one = 1;
 
+	/* DNS first, whatever the conntrack state (see dns_only_rules). */
+	RULE("rule 127.0.0.11 goto dns_only",
+	     e_nfproto(&rb, AF_INET); e_daddr(&rb, AF_INET, NFT_REG_1);
+	     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, docker_dns, 4); e_verdict(&rb, NFT_GOTO, "dns_only"));
+	for (int tcp = 0; tcp < 2; tcp++)
+		for (int tls = 0; tls < 2; tls++)
+			RULE("rule dns (53/853) goto dns_only",
+			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, tls ? 853 : 53); e_verdict(&rb, NFT_GOTO, "dns_only"));
+	/* An upstream on another port is just as much a resolver. */
+	for (size_t i = 0; i < cfg->n_up; i++) {
+		const struct fw_upstream *v = &cfg->up[i];
+
+		for (int tcp = 0; tcp < 2; tcp++)
+			RULE("rule upstream address and port goto dns_only",
+			     e_nfproto(&rb, v->family);
+			     e_daddr(&rb, v->family, NFT_REG_1);
+			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, v->addr, v->family == AF_INET ? 4 : 16);
+			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, v->port); e_verdict(&rb, NFT_GOTO, "dns_only"));
+	}
 	RULE("rule ct established,related accept",
 	     e_ct_state(&rb, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
 	     e_verdict(&rb, NF_ACCEPT, NULL));
 	RULE("rule ct invalid drop",
 	     e_ct_state(&rb, NF_CT_STATE_INVALID_BIT); e_verdict(&rb, NF_DROP, NULL));
-	RULE("rule 127.0.0.11 only for the dns uid",
-	     e_nfproto(&rb, AF_INET); e_daddr(&rb, AF_INET, NFT_REG_1);
-	     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, docker_dns, 4);
-	     e_meta(&rb, NFT_META_SKUID, NFT_REG_1);
-	     e_cmp(&rb, NFT_REG_1, NFT_CMP_NEQ, &uid, 4);
-	     e_reject(&rb, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED));
 	RULE("rule oif lo accept",
 	     e_meta(&rb, NFT_META_OIF, NFT_REG_1); e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, &one, 4);
 	     e_verdict(&rb, NF_ACCEPT, NULL));
@@ -649,34 +723,6 @@ static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, s
 		     e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 7, 1, NFT_REG_1);
 		     e_cmp8(&rb, NFT_REG_1, NFT_CMP_EQ, nd_types[i][1]);
 		     e_verdict(&rb, NF_ACCEPT, NULL));
-	for (size_t i = 0; i < cfg->n_up; i++) {
-		const struct fw_upstream *u = &cfg->up[i];
-
-		for (int tcp = 0; tcp < 2; tcp++)
-			RULE(tcp ? "rule dns uid to upstream tcp accept" : "rule dns uid to upstream udp accept",
-			     e_meta(&rb, NFT_META_SKUID, NFT_REG_1);
-			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, &uid, 4);
-			     e_nfproto(&rb, u->family);
-			     e_daddr(&rb, u->family, NFT_REG_1);
-			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, u->addr, u->family == AF_INET ? 4 : 16);
-			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, u->port);
-			     e_verdict(&rb, NF_ACCEPT, NULL));
-	}
-	if (cfg->extra_dns) {
-		uint32_t xuid = cfg->extra_dns_uid;
-
-		for (int tcp = 0; tcp < 2; tcp++)
-			RULE("rule extra dns uid to port 53 accept",
-			     e_meta(&rb, NFT_META_SKUID, NFT_REG_1);
-			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, &xuid, 4);
-			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, 53);
-			     e_verdict(&rb, NF_ACCEPT, NULL));
-	}
-	for (int tcp = 0; tcp < 2; tcp++)
-		for (int tls = 0; tls < 2; tls++)
-			RULE("rule other dns (53/853) rejected",
-			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, tls ? 853 : 53);
-			     e_verdict(&rb, NFT_GOTO, "dns_reject"));
 	RULE("rule ip daddr @allow4 accept",
 	     e_nfproto(&rb, AF_INET); e_daddr(&rb, AF_INET, NFT_REG_1);
 	     e_lookup(&rb, NFT_REG_1, SET_ALLOW4); e_verdict(&rb, NF_ACCEPT, NULL));
@@ -699,11 +745,6 @@ static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, s
 	return 0;
 }
 
-size_t ruleset_output_rule_count(size_t n_up)
-{
-	return 4 + 4 + 2 * n_up + 4 + 4 + 3;
-}
-
 int ruleset_build(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
 {
 	if (put_table(fb, cfg->table, NFT_MSG_NEWTABLE, "table (create)", err) < 0 ||
@@ -718,10 +759,11 @@ int ruleset_build(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct 
 		return -1;
 	if (put_chain(fb, cfg, "record", false, err) < 0 ||
 	    put_chain(fb, cfg, "dns_reject", false, err) < 0 ||
+	    put_chain(fb, cfg, "dns_only", false, err) < 0 ||
 	    put_chain(fb, cfg, "output", true, err) < 0)
 		return -1;
 	if (record_rules(fb, cfg, err) < 0 || dns_reject_rules(fb, cfg, err) < 0 ||
-	    output_rules(fb, cfg, err) < 0)
+	    dns_only_rules(fb, cfg, err) < 0 || output_rules(fb, cfg, err) < 0)
 		return -1;
 	if (cfg->delete_after &&
 	    put_table(fb, cfg->table, NFT_MSG_DELTABLE, "table (check cleanup)", err) < 0)

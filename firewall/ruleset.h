@@ -8,18 +8,24 @@
  *                                (rejected attempts; each element has a counter)
  *   chain record                 regular: add @blockedN { daddr . proto . port counter }
  *   chain dns_reject             regular: jump record; reject icmpx admin-prohibited
+ *   chain dns_only               regular: what only the DNS filter may send
+ *      a ip daddr LISTEN udp/tcp dport LISTEN-PORT accept   (anyone asks the filter)
+ *      b meta skuid DNS-UID ip daddr 127.0.0.11 accept    (port DNATed by Docker)
+ *      c per upstream and udp/tcp: meta skuid DNS-UID daddr UP dport PORT accept
+ *        [meta skuid EXTRA-UID udp/tcp dport 53 accept, only with --extra-dns-uid]
+ *      d goto dns_reject
  *   chain output                 hook output priority 0 policy drop:
- *      1 ct state established,related accept
- *      2 ct state invalid drop
- *      3 ip daddr 127.0.0.11 meta skuid != DNS-UID reject icmpx admin-prohibited
- *        (Docker's embedded resolver forwards anything: only our filter may ask it)
- *      4 oif lo accept
- *      5 icmpv6 type {nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert}
+ *      1 ip daddr 127.0.0.11 goto dns_only
+ *      2 udp/tcp dport 53/853 goto dns_only
+ *      3 per upstream and udp/tcp: daddr UP dport PORT goto dns_only
+ *        (1-3 come before conntrack: an established flow of the filter must
+ *        not carry another uid's packet; every such packet is judged alone)
+ *      4 ct state established,related accept
+ *      5 ct state invalid drop
+ *      6 oif lo accept
+ *      7 icmpv6 type {nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert}
  *        ip6 hoplimit 255 accept; icmpv6 type mld2-listener-report ip6 hoplimit 1
  *        accept   (IPv6 neighbour discovery stays on-link)
- *      6 per upstream and udp/tcp: meta skuid DNS-UID daddr UP dport PORT accept
- *        [meta skuid EXTRA-UID udp/tcp dport 53 accept, only with --extra-dns-uid]
- *      7 udp/tcp dport 53/853 goto dns_reject
  *      8 ip daddr @allow4, ip6 daddr @allow6, @allow4_net, @allow6_net accept
  *      9 jump record; meta l4proto tcp reject with tcp reset;
  *        reject with icmpx admin-prohibited
@@ -69,6 +75,7 @@ struct fw_ruleset_cfg {
 	uint32_t dns_uid;
 	const struct fw_upstream *up;
 	size_t n_up;
+	const struct fw_upstream *listen; /* the filter's own address: open to every uid */
 	uint32_t set_size;           /* size of allow4/allow6 */
 	uint32_t blocked_size;       /* size of blocked4/blocked6 */
 	uint64_t default_timeout_ms; /* allow4/allow6 default element timeout */
@@ -103,9 +110,5 @@ int ruleset_delete_table(struct fw_batch *fb, const char *table, struct cs_err *
  * exists refreshes its timeout (kernel >= 6.12). */
 int ruleset_add_elems(struct fw_batch *fb, const char *table, const char *set, int family,
 		      const struct fw_elem *e, size_t n, struct cs_err *err);
-
-/* Number of rules ruleset_build puts in the output chain for N_UP upstreams
- * (for tests and diagnostics). */
-size_t ruleset_output_rule_count(size_t n_up);
 
 #endif
