@@ -8,6 +8,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "runner/engine_user.h"
+
 /* The agent may fork a lot (builds, test runners) but not without bound. */
 #define SANDBOX_PIDS_LIMIT 4096
 
@@ -92,9 +94,11 @@ cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identi
 {
 	cJSON *b = cJSON_CreateObject(), *hc, *mounts, *tmpfs, *ep, *cmd, *env, *a;
 	char user[32], opts[128], status_file[128];
+	unsigned uid = paths->ids ? (unsigned)paths->ids->uid : (unsigned)p->uid;
+	unsigned gid = paths->ids ? (unsigned)paths->ids->gid : (unsigned)p->gid;
 
 	cJSON_AddStringToObject(b, "Image", p->image);
-	snprintf(user, sizeof user, "%u:%u", (unsigned)p->uid, (unsigned)p->gid);
+	snprintf(user, sizeof user, "%u:%u", uid, gid);
 	cJSON_AddStringToObject(b, "User", user);
 	cJSON_AddStringToObject(b, "WorkingDir", p->sandbox_work_dir);
 	cJSON_AddBoolToObject(b, "Tty", p->tty);
@@ -136,11 +140,15 @@ cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identi
 	cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
 	cJSON_AddNumberToObject(hc, "PidsLimit", SANDBOX_PIDS_LIMIT);
 	cJSON_AddBoolToObject(hc, "Init", false);   /* our init is PID 1 */
+	if (p->tty && paths->console_rows && paths->console_cols) {
+		a = cJSON_AddArrayToObject(hc, "ConsoleSize");
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(paths->console_rows));
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(paths->console_cols));
+	}
 	tmpfs = cJSON_AddObjectToObject(hc, "Tmpfs");
 	/* Scratch space where builds and tests run binaries: exec allowed. */
 	cJSON_AddStringToObject(tmpfs, "/tmp", "rw,exec,nosuid,nodev,mode=1777");
-	snprintf(opts, sizeof opts, "rw,exec,nosuid,nodev,mode=0700,uid=%u,gid=%u",
-		 (unsigned)p->uid, (unsigned)p->gid);
+	snprintf(opts, sizeof opts, "rw,exec,nosuid,nodev,mode=0700,uid=%u,gid=%u", uid, gid);
 	cJSON_AddStringToObject(tmpfs, SANDBOX_HOME, opts);
 
 	/* Mounts, never Binds: a missing source must fail, not become a

@@ -23,6 +23,8 @@ struct runner_identity {
 
 int runner_identity_init(struct runner_identity *id);
 
+struct sandbox_ids;
+
 struct ctr_paths {
 	const char *passwd;          /* host files from the run dir */
 	const char *group;
@@ -31,7 +33,13 @@ struct ctr_paths {
 	const char *resolv_conf;     /* NULL: not mounted */
 	const char *auth_override;   /* a private copy instead of the user's file */
 	bool auth_override_rw;       /* writeback: Codex may rewrite the copy */
+	/* Who the sandbox is inside (engine_user.h); NULL: the plan's uid:gid. */
+	const struct sandbox_ids *ids;
+	/* The terminal's size for HostConfig.ConsoleSize (API >= 1.42, the
+	 * engine sets it before the command starts); 0: not sent. */
+	unsigned console_rows, console_cols;
 };
+
 
 /* The Codex (or exec/shell) container.  NETWORK_MODE: "none" or
  * "container:<owner id>". */

@@ -18,6 +18,7 @@
 
 #include "runner/build.h"
 #include "runner/container.h"
+#include "runner/engine_user.h"
 #include "runner/hijack.h"
 #include "runner/pod.h"
 #include "runner/prepare.h"
@@ -35,6 +36,8 @@ struct run_ctx {
 	struct rundir rd;
 	struct pod pod;
 	struct writeback wb;
+	struct sandbox_ids ids;       /* who the sandbox is inside (engine_user.h) */
+	bool console_sized;           /* ConsoleSize sent: no resize race to wait out */
 	char sandbox_id[80];
 	char sandbox_name[160];
 	char placeholder[PATH_MAX];   /* empty auth.json mountpoint Docker may create */
@@ -61,7 +64,8 @@ static void resize(void *vctx)
 	docker_call(&c->d, "POST", path, NULL, NULL, &e);
 }
 
-/* Right after start: the engine may answer 409 until the process runs. */
+/* Right after start, on engines before API 1.42 (no ConsoleSize): the
+ * engine may answer 409 until the process runs; the init waits for it. */
 static void initial_resize(struct run_ctx *c)
 {
 	unsigned short rows, cols;
@@ -114,6 +118,16 @@ static int create_sandbox(struct run_ctx *c, const struct sandbox_plan *p, struc
 	rundir_path(&c->rd, "resolv.conf", resolv, sizeof resolv);
 	cp.allowed_domains = allowed;
 	cp.resolv_conf = resolv;
+	cp.ids = &c->ids;
+	if (p->tty && apiv_at_least(c->d.api, APIV_CONSOLE_SIZE)) {
+		unsigned short rows, cols;
+
+		if (tty_size(&rows, &cols) == 0 && rows && cols) {
+			cp.console_rows = rows;
+			cp.console_cols = cols;
+			c->console_sized = true;
+		}
+	}
 	if (c->wb.active) {
 		cp.auth_override = c->wb.private_copy;
 		cp.auth_override_rw = true;
@@ -198,6 +212,16 @@ int docker_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 		return cs_fail(err, errno, "getrandom");
 	if (docker_open(&c.d, err) < 0)
 		return -1;
+	{
+		struct engine_facts f;
+
+		if (engine_facts_read(&c.d, &f, err) < 0 ||
+		    engine_user_decide(&f, p->uid, p->gid, p->user_from ? p->user_from : "the plan",
+				       p->upstream_docker_dns, &c.ids, err) < 0) {
+			docker_close(&c.d);
+			return -1;
+		}
+	}
 	sweep_orphans(&c.d, &c.id);
 	rundir_sweep(&c.id);
 	if (image_ensure(&c.d, p->image, p->image_is_default, err) < 0)
@@ -228,7 +252,7 @@ int docker_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 	snprintf(path, sizeof path, "/containers/%s/attach?stream=1&stdin=%d&stdout=1&stderr=1"
 		 "&detachKeys=ctrl-%%5D,ctrl-%%5E,ctrl-%%5D,ctrl-%%5E",
 		 c.sandbox_id, p->attach_stdin ? 1 : 0);
-	sock = docker_hijack(c.d.socket_path, path, NULL, &early, err);
+	sock = docker_hijack(&c.d, path, NULL, &early, err);
 	if (sock < 0)
 		goto out;
 	session_init(&s, sock, p->tty, p->attach_stdin);
@@ -247,7 +271,7 @@ int docker_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 		goto out;
 	}
 	started = true;
-	if (p->tty)
+	if (p->tty && !c.console_sized)
 		initial_resize(&c);
 	if (early.len)
 		session_feed(&s, early.data, early.len);

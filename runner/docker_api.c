@@ -36,8 +36,10 @@ static int abort_on_signal(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t u
 
 /* Connect once by hand: libcurl would only say "couldn't connect", and the
  * user needs to know which of the three usual problems it is. */
-static int check_socket(const char *path, struct cs_err *err)
+static int check_socket(struct docker *d, const char *path, struct cs_err *err)
 {
+	struct ucred cred;
+	socklen_t clen = sizeof cred;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -67,7 +69,20 @@ static int check_socket(const char *path, struct cs_err *err)
 				       "(sudo systemctl start docker, or 'make setup')");
 		return -1;
 	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 && clen == sizeof cred) {
+		d->peer_known = true;
+		d->peer_uid = cred.uid;
+		d->peer_gid = cred.gid;
+	}
 	return 0;
+}
+
+static void copy_string(const cJSON *o, const char *key, char *out, size_t outsz)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsString(v))
+		snprintf(out, outsz, "%s", v->valuestring);
 }
 
 int docker_open(struct docker *d, struct cs_err *err)
@@ -89,12 +104,14 @@ int docker_open(struct docker *d, struct cs_err *err)
 	if (strlen(path) >= sizeof d->socket_path)
 		return cs_fail(err, ENAMETOOLONG, "DOCKER_HOST socket path");
 	strcpy(d->socket_path, path);
-	if (check_socket(d->socket_path, err) < 0)
+	if (check_socket(d, d->socket_path, err) < 0)
 		return -1;
 	d->curl = curl_easy_init();
 	if (!d->curl)
 		return cs_fail(err, ENOMEM, "curl_easy_init");
 
+	/* Unversioned (api_version is still ""): the engine answers in its own
+	 * newest version, and says its oldest too (MinAPIVersion, since 1.25). */
 	st = docker_call_json(d, "GET", "/version", NULL, &v, err);
 	if (st < 0)
 		return cs_wrap(err, "Docker engine at %s", d->socket_path);
@@ -102,23 +119,17 @@ int docker_open(struct docker *d, struct cs_err *err)
 		cJSON_Delete(v);
 		return cs_fail(err, 0, "Docker engine at %s: /version returned %ld", d->socket_path, st);
 	}
-	{
-		cJSON *api = cJSON_GetObjectItemCaseSensitive(v, "ApiVersion");
-		cJSON *ver = cJSON_GetObjectItemCaseSensitive(v, "Version");
-		int maj = 0, min = 0;
-
-		if (cJSON_IsString(api))
-			snprintf(d->api_version, sizeof d->api_version, "%s", api->valuestring);
-		if (cJSON_IsString(ver))
-			snprintf(d->engine_version, sizeof d->engine_version, "%s", ver->valuestring);
-		if (sscanf(d->api_version, "%d.%d", &maj, &min) != 2 || maj < 1 || (maj == 1 && min < 41)) {
-			cJSON_Delete(v);
-			cs_fail(err, 0, "Docker engine %s speaks API %s; codex-sandbox needs 1.41 or later",
-				d->engine_version, d->api_version);
-			return cs_hint(err, "upgrade Docker to 20.10 or later");
-		}
-	}
+	copy_string(v, "ApiVersion", d->engine_api_max, sizeof d->engine_api_max);
+	copy_string(v, "MinAPIVersion", d->engine_api_min, sizeof d->engine_api_min);
+	copy_string(v, "Version", d->engine_version, sizeof d->engine_version);
 	cJSON_Delete(v);
+	if (apiv_negotiate(d->engine_api_max, d->engine_api_min, getenv("DOCKER_API_VERSION"),
+			   &d->api, err) < 0) {
+		docker_close(d);
+		return cs_wrap(err, "Docker %s at %s", d->engine_version[0] ? d->engine_version : "engine",
+			       d->socket_path);
+	}
+	apiv_format(d->api, d->api_version, sizeof d->api_version);
 	return 0;
 }
 
@@ -129,13 +140,23 @@ void docker_close(struct docker *d)
 	d->curl = NULL;
 }
 
-static void reset_handle(struct docker *d, const char *method, const char *path,
-			 struct curl_slist **hdrs)
+int docker_api_path(const struct docker *d, const char *path, char *out, size_t outsz)
 {
-	char url[4096];
+	int n = d->api_version[0] ? snprintf(out, outsz, "/v%s%s", d->api_version, path)
+				  : snprintf(out, outsz, "%s", path);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+static int reset_handle(struct docker *d, const char *method, const char *path,
+			struct curl_slist **hdrs, struct cs_err *err)
+{
+	char url[8192], vpath[8000];
 
 	curl_easy_reset(d->curl);
-	snprintf(url, sizeof url, "http://docker%s%s", strncmp(path, "/v1.", 4) == 0 ? "" : DOCKER_API, path);
+	if (docker_api_path(d, path, vpath, sizeof vpath) < 0)
+		return cs_fail(err, E2BIG, "Docker engine request path too long");
+	snprintf(url, sizeof url, "http://docker%s", vpath);
 	curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket_path);
 	curl_easy_setopt(d->curl, CURLOPT_URL, url);
 	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
@@ -143,6 +164,7 @@ static void reset_handle(struct docker *d, const char *method, const char *path,
 	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, abort_on_signal);
 	*hdrs = curl_slist_append(*hdrs, "Expect:");
+	return 0;
 }
 
 static int transport_error(struct docker *d, CURLcode rc, struct cs_err *err)
@@ -163,7 +185,8 @@ long docker_call(struct docker *d, const char *method, const char *path,
 	CURLcode rc;
 	long status = 0;
 
-	reset_handle(d, method, path, &hdrs);
+	if (reset_handle(d, method, path, &hdrs, err) < 0)
+		return -1;
 	if (body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body);
@@ -286,8 +309,9 @@ long docker_stream(struct docker *d, const char *method, const char *path,
 	CURLcode rc;
 	long status = 0;
 
+	if (reset_handle(d, method, path, &hdrs, err) < 0)
+		return -1;
 	buf_init(&s.line, DOCKER_LINE_MAX);
-	reset_handle(d, method, path, &hdrs);
 	if (read) {
 		snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, ct);

@@ -1,32 +1,45 @@
 /* Docker Engine API over its Unix socket (libcurl for ordinary and
- * streaming calls; hijack.c does the raw attach).  API version 1.41 in every
- * path: supported from Engine 20.10 up to current releases. */
+ * streaming calls; hijack.c does the raw attach).  Every path carries the
+ * API version negotiated in docker_open (apiversion.h): 1.41 on Engine
+ * 20.10, up to 1.52 on Engine 29, which refuses anything below 1.44. */
 #ifndef CS_DOCKER_API_H
 #define CS_DOCKER_API_H
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
+#include "runner/apiversion.h"
 #include "runner/buf.h"
 #include "runner/error.h"
 
-#define DOCKER_API "/v1.41"
 #define DOCKER_BODY_MAX (8u << 20)      /* any single JSON response */
 #define DOCKER_LINE_MAX (1u << 20)      /* one line of a JSON stream */
 
 struct docker {
 	CURL *curl;
 	char socket_path[108];
-	char api_version[16];   /* reported by the engine */
+	struct api_version api;              /* the version every path uses */
+	char api_version[APIV_TEXT_MAX];     /* the same as text; "" before docker_open chose */
+	char engine_api_max[APIV_TEXT_MAX];  /* what the engine said it speaks */
+	char engine_api_min[APIV_TEXT_MAX];
 	char engine_version[64];
-	bool rootless;
+	/* Who listens on the socket (SO_PEERCRED): for a rootless engine, the
+	 * host uid its containers' uid 0 is. */
+	bool peer_known;
+	uid_t peer_uid;
+	gid_t peer_gid;
 };
 
 /* Resolve DOCKER_HOST (unix:// only), check the socket with a precise error
- * (missing, permission denied, daemon down), ping and read the version. */
+ * (missing, permission denied, daemon down), read the engine's versions and
+ * choose the API version (DOCKER_API_VERSION pins it). */
 int docker_open(struct docker *d, struct cs_err *err);
 void docker_close(struct docker *d);
+/* "/v1.44" + PATH into OUT, the path as the engine gets it.  Returns 0, or
+ * -1 when it does not fit. */
+int docker_api_path(const struct docker *d, const char *path, char *out, size_t outsz);
 
 /* One request.  BODY (may be NULL) is sent as application/json.  The
  * response body goes into *OUT (bounded by DOCKER_BODY_MAX) when OUT is

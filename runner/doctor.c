@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runner/build.h"
 #include "runner/container.h"
 #include "runner/docker.h"
 #include "runner/e2b.h"
+#include "runner/engine_user.h"
 #include "runner/mux.h"
 #include "runner/paths.h"
 
@@ -113,6 +115,36 @@ out:
 	buf_free(&out);
 }
 
+/* The run's decision (engine_user.h) for files owned like the current
+ * directory, which is whose files a run from here writes by default. */
+static void check_engine_user(struct docker *d)
+{
+	struct engine_facts f;
+	struct sandbox_ids ids;
+	struct cs_err e = { 0 };
+	struct stat st;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char line[1400];
+
+	if (stat(".", &st) == 0 && st.st_uid != 0) {
+		uid = st.st_uid;
+		gid = st.st_gid;
+	}
+	if (engine_facts_read(d, &f, &e) < 0 ||
+	    engine_user_decide(&f, uid, gid, "owner of the current directory", false, &ids, &e) < 0) {
+		snprintf(line, sizeof line, "%s", e.msg);
+		report("FAIL", "user", line, e.hint);
+		return;
+	}
+	if (ids.userns_root)
+		snprintf(line, sizeof line, "rootless engine of uid %u: the sandbox runs as 0:0 inside, "
+			 "files land as uid %u", (unsigned)uid, (unsigned)uid);
+	else
+		snprintf(line, sizeof line, "rootful engine: the sandbox runs as the work dir's owner");
+	report("ok", "user", line, NULL);
+}
+
 int cmd_doctor(void)
 {
 	struct docker d;
@@ -139,23 +171,13 @@ int cmd_doctor(void)
 			 e.errnum ? strerror(e.errnum) : "");
 		report("FAIL", "engine", line, e.hint);
 	} else {
-		cJSON *info = NULL, *img = NULL;
+		cJSON *img = NULL;
 
-		snprintf(detail, sizeof detail, "Docker %s (API %s) at %s", d.engine_version,
-			 d.api_version, d.socket_path);
+		snprintf(detail, sizeof detail, "Docker %s at %s: API %s (the engine speaks %s to %s)",
+			 d.engine_version, d.socket_path, d.api_version,
+			 d.engine_api_min[0] ? d.engine_api_min : "?", d.engine_api_max);
 		report("ok", "engine", detail, NULL);
-		if (docker_call_json(&d, "GET", "/info", NULL, &info, &e) == 200) {
-			char *so = cJSON_PrintUnformatted(cJSON_GetObjectItem(info, "SecurityOptions"));
-
-			if (so && strstr(so, "rootless"))
-				report("warn", "engine", "rootless engine: files the sandbox writes may not "
-				       "belong to you on the host", "use a rootful engine for the local backend");
-			else if (so && strstr(so, "name=userns"))
-				report("warn", "engine", "userns-remap is on: the sandbox's files map to "
-				       "subordinate uids on the host", "disable userns-remap for codex-sandbox");
-			free(so);
-		}
-		cJSON_Delete(info);
+		check_engine_user(&d);
 		cs_err_clear(&e);
 		{
 			char path[600], enc[400];

@@ -25,9 +25,11 @@ long http_parse_head(const char *data, size_t len, int *status)
 	return (long)(end - data) + 4;
 }
 
-int docker_hijack(const char *socket_path, const char *path, const char *json_body,
+int docker_hijack(const struct docker *d, const char *path, const char *json_body,
 		  struct buf *early, struct cs_err *err)
 {
+	const char *socket_path = d->socket_path;
+	char vpath[1024];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	cleanup_close int fd = -1;
 	char head[HIJACK_HEADER_MAX];
@@ -37,6 +39,8 @@ int docker_hijack(const char *socket_path, const char *path, const char *json_bo
 	int n, status = 0;
 	long hl;
 
+	if (docker_api_path(d, path, vpath, sizeof vpath) < 0)
+		return cs_fail(err, E2BIG, "attach: request path too long");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return cs_fail(err, errno, "socket");
@@ -44,13 +48,13 @@ int docker_hijack(const char *socket_path, const char *path, const char *json_bo
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
 		return cs_fail(err, errno, "connect %s", socket_path);
 	n = asprintf(&req,
-		     "POST " DOCKER_API "%s HTTP/1.1\r\n"
+		     "POST %s HTTP/1.1\r\n"
 		     "Host: docker\r\n"
 		     "Upgrade: tcp\r\n"
 		     "Connection: Upgrade\r\n"
 		     "Content-Type: application/json\r\n"
 		     "Content-Length: %zu\r\n\r\n%s",
-		     path, blen, json_body ? json_body : "");
+		     vpath, blen, json_body ? json_body : "");
 	if (n < 0)
 		return cs_fail(err, ENOMEM, "out of memory");
 	if (fd_write_all(fd, req, (size_t)n) < 0)

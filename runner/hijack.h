@@ -6,12 +6,14 @@
 #define CS_HIJACK_H
 
 #include "runner/buf.h"
+#include "runner/docker_api.h"
 #include "runner/error.h"
 
 #define HIJACK_HEADER_MAX 16384
 
-/* Returns the connected fd (>= 0) or -1. */
-int docker_hijack(const char *socket_path, const char *path, const char *json_body,
+/* POST PATH (under D's API version) on a new connection to D's socket.
+ * Returns the connected fd (>= 0) or -1. */
+int docker_hijack(const struct docker *d, const char *path, const char *json_body,
 		  struct buf *early, struct cs_err *err);
 
 /* Parse an HTTP status line + headers block (pure; for tests). Returns the

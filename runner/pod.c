@@ -264,7 +264,7 @@ int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
 
 	snprintf(path, sizeof path, "/containers/%s/attach?stream=1&stdin=0&stdout=1&stderr=1",
 		 pod->owner_id);
-	pod->sock = docker_hijack(d->socket_path, path, NULL, &early, err);
+	pod->sock = docker_hijack(d, path, NULL, &early, err);
 	if (pod->sock < 0) {
 		buf_free(&early);
 		return cs_wrap(err, "attaching to the sandbox's network owner");
