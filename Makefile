@@ -39,7 +39,7 @@ $(if $(BUILD_MISSING),$(error $(BUILD_MISSING)))
 endif
 endif
 # ------------------------------------------------------------------------
-WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
         -Wformat=2 -Wvla -Wno-format-nonliteral $(NO_TRUNC)
 OPT  ?= -O2 -g
 CS_CFLAGS = -std=gnu11 $(OPT) $(WARN) -I. -D_GNU_SOURCE -fstack-protector-strong \

@@ -48,10 +48,14 @@ fi
 # run:   the engine, debootstrap for the base image, npm to fetch Codex
 # test:  nftables CLI (inspection), dnsmasq (the tests' upstream resolver),
 #        tmux (real terminal), jq, valgrind and clang (sanitizers, fuzzers)
-pkgs="$(for e in $build_pkgs; do printf '%s ' "${e%%:*}"; done) make docker.io debootstrap
+pkgs="$(for e in $build_pkgs; do printf '%s ' "${e%%:*}"; done) make debootstrap
       ca-certificates curl openssl
       nftables dnsmasq-base tmux jq valgrind clang libclang-rt-14-dev iproute2 python3 util-linux"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
+sock=/var/run/docker.sock
+# An engine that is already there (docker-ce, or a socket mounted into a
+# container) is used as it is: docker.io would conflict with it.
+[ -S "$sock" ] || command -v dockerd >/dev/null 2>&1 || pkgs="$pkgs docker.io"
 
 missing=""
 for p in $pkgs; do
@@ -65,7 +69,6 @@ if [ -n "$missing" ]; then
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-sock=/var/run/docker.sock
 ping() { curl -fsS --max-time 2 --unix-socket "$sock" http://docker/_ping >/dev/null 2>&1; }
 if ! ping; then
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
