@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "runner/init/filter.h"
+#include "runner/init/mountcheck.h"
 
 static const char *status_file;
 
@@ -189,6 +191,15 @@ int main(int argc, char **argv)
 	}
 	if (status_file)
 		unlink(status_file);   /* a stale status from an earlier run means nothing */
+	{
+		char why[PATH_MAX + 128];
+
+		/* What is mounted is what the runner checked, before anything runs. */
+		if (mountcheck_env(why, sizeof why) < 0) {
+			write_status("mounts", 125, 0, "%s", why);
+			return 125;
+		}
+	}
 
 	/* tini: block everything but the synchronous signals. */
 	sigfillset(&blocked);
