@@ -109,7 +109,7 @@ int safe_openat(int dirfd, const char *rel, int flags, mode_t mode)
 	int fd = open_beneath(dirfd, rel, flags, mode);
 
 	/* O_DIRECTORY|O_NOFOLLOW on a link says ENOTDIR: name the link. */
-	if (fd < 0 && errno == ENOTDIR && (flags & O_DIRECTORY) && !(flags & O_PATH)) {
+	if (fd < 0 && errno == ENOTDIR && (flags & O_DIRECTORY)) {
 		int pfd = open_beneath(dirfd, rel, O_PATH, 0);
 
 		if (pfd >= 0)

@@ -80,6 +80,7 @@ static void cases(int rfd, const char *mode)
 	is_int(err_of(safe_open_fileat(rfd, "fifo", &st)), EINVAL, "%s: a FIFO is not a file (and does not block)", mode);
 	alarm(0);
 	is_int(err_of(safe_open_fileat(rfd, "d", &st)), EISDIR, "%s: a directory where a file is expected", mode);
+	is_int(err_of(safe_openat(rfd, "dl", O_PATH | O_DIRECTORY, 0)), ELOOP, "%s: O_PATH|O_DIRECTORY on a link: ELOOP", mode);
 	is_int(err_of(safe_open_fileat(rfd, "nope", &st)), ENOENT, "%s: missing file", mode);
 	is_int(err_of(safe_open_fileat(rfd, "d/e/f.txt/x", &st)), ENOTDIR, "%s: a file used as a directory", mode);
 }
@@ -91,7 +92,7 @@ int main(void)
 	size_t len = 0;
 	int rfd, fd;
 
-	plan(50);
+	plan(52);
 	signal(SIGALRM, on_alarm);
 	snprintf(root, sizeof root, "/tmp/cs-unit-safeopen.XXXXXX");
 	if (!mkdtemp(root))
