@@ -20,6 +20,7 @@
 #include "runner/container.h"
 #include "runner/engine_user.h"
 #include "runner/hijack.h"
+#include "runner/mounts.h"
 #include "runner/pod.h"
 #include "runner/prepare.h"
 #include "runner/rundir.h"
@@ -40,7 +41,6 @@ struct run_ctx {
 	bool console_sized;           /* ConsoleSize sent: no resize race to wait out */
 	char sandbox_id[80];
 	char sandbox_name[160];
-	char placeholder[PATH_MAX];   /* empty auth.json mountpoint Docker may create */
 	char auth_copy[PATH_MAX + 32];/* private read-only copy (auth_private_copy) */
 };
 
@@ -136,6 +136,11 @@ static int create_sandbox(struct run_ctx *c, const struct sandbox_plan *p, struc
 	}
 	snprintf(netmode, sizeof netmode, "container:%s", c->pod.owner_id);
 	body = ctr_sandbox_body(p, &c->id, &cp, netmode);
+	/* The check right before the engine mounts; PID 1 verifies after. */
+	if (mounts_pin(body, c->rd.dir, err) < 0) {
+		cJSON_Delete(body);
+		return -1;
+	}
 	snprintf(c->sandbox_name, sizeof c->sandbox_name, "%s-%.8s", p->name_base, c->id.run_id);
 	snprintf(path, sizeof path, "/containers/create?name=%s", c->sandbox_name);
 	st = docker_call_json(&c->d, "POST", path, body, &resp, err);
@@ -229,8 +234,7 @@ int docker_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 	if (prepare_files(p, err) < 0 || rundir_create(&c.rd, &c.id, p, err) < 0)
 		goto out;
 	if (p->auth_file) {
-		snprintf(c.placeholder, sizeof c.placeholder, "%s/auth.json", p->codex_home);
-		placeholder_existed = access(c.placeholder, F_OK) == 0;
+		placeholder_existed = prepare_auth_placeholder_exists(p);
 		if (p->auth_writeback) {
 			if (writeback_begin(&c.wb, p->auth_file, &c.rd, p->uid, p->gid, err) < 0)
 				goto out;
@@ -320,13 +324,8 @@ out:
 		else if (e2.set)
 			cs_err_print(&e2, "codex-sandbox");
 	}
-	if (!placeholder_existed) {
-		struct stat st;
-
-		/* Docker created an empty file as the auth.json mountpoint. */
-		if (lstat(c.placeholder, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-			unlink(c.placeholder);
-	}
+	if (!placeholder_existed)
+		prepare_remove_auth_placeholder(p);
 	rundir_remove(&c.rd);
 	docker_close(&c.d);
 	return rc;

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "runner/buf.h"
 #include "runner/codex_cmd.h"
+#include "runner/safeopen.h"
 #include "runner/util.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -85,6 +87,116 @@ static char *resolve_maybe_missing(const struct plan_env *env, const char *path,
 	res = join(r, slash + 1);
 	free(r);
 	return res;
+}
+
+/* "/a//b/./c/" -> "/a/b/c"; NULL with EXDEV when a '..' is in it (the
+ * kernel, not string surgery, must decide where '..' leads). */
+static char *normalize(const char *abs)
+{
+	char *out = malloc(strlen(abs) + 2);
+	size_t j = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *c = abs; *c;) {
+		size_t l;
+
+		c += strspn(c, "/");
+		l = strcspn(c, "/");
+		if (l == 0 || (l == 1 && c[0] == '.')) {
+			c += l;
+			continue;
+		}
+		if (l == 2 && c[0] == '.' && c[1] == '.') {
+			free(out);
+			errno = EXDEV;
+			return NULL;
+		}
+		out[j++] = '/';
+		memcpy(out + j, c, l);
+		j += l;
+		c += l;
+	}
+	if (j == 0)
+		out[j++] = '/';
+	out[j] = '\0';
+	return out;
+}
+
+/* Where the sandbox (or the cloned repository) can write: the project and
+ * the Codex home.  No link is ever followed there. */
+static bool sandbox_writable(const struct sandbox_plan *p, const char *path)
+{
+	return (p->work_dir && path_is_within(path, p->work_dir)) ||
+	       (p->codex_home && path_is_within(path, p->codex_home));
+}
+
+/* Open PATH (absolute, physical) as KIND without following any link; an
+ * O_PATH fd for directories, a non-blocking read fd for files. */
+static int open_kind(const char *path, mode_t kind, struct stat *st)
+{
+	int fd = kind == S_IFDIR ? safe_open_abs(path, O_PATH | O_DIRECTORY, 0)
+				 : safe_open_abs(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+
+	if (fd >= 0 && safe_check_kind(fd, kind, st) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* A path the user named (a flag or the environment).  Written as a path
+ * inside the project, it is taken as written and must lead there without
+ * any link: a link the repository or an agent planted is never followed
+ * (ELOOP).  Elsewhere links are the user's own and resolved (realpath).
+ * EXISTS NULL: the path must exist; else it may be missing (its parent
+ * may not).  The result is physical. */
+static char *resolve_user(const struct plan_env *env, const struct sandbox_plan *p,
+			  const char *path, bool *exists)
+{
+	cleanup_free char *abs = absolute(env, path);
+	char *norm;
+	int fd, e;
+
+	if (!abs)
+		return NULL;
+	if (!p->work_dir || !path_is_within(abs, p->work_dir))
+		return exists ? resolve_maybe_missing(env, path, exists) : resolve(env, path);
+	norm = normalize(abs);
+	if (!norm)
+		return NULL;
+	fd = safe_open_abs(norm, O_PATH, 0);
+	if (fd >= 0) {
+		close(fd);
+		if (exists)
+			*exists = true;
+		return norm;
+	}
+	if (errno == ENOENT && exists) {
+		const char *name;
+
+		fd = safe_open_parent_abs(norm, &name);
+		if (fd >= 0) {
+			close(fd);
+			*exists = false;
+			return norm;
+		}
+	}
+	e = errno;
+	free(norm);
+	errno = e;
+	return NULL;
+}
+
+/* One error line naming the path; link refusals say why in words. */
+static int path_fail(struct cs_err *err, int e, const char *what, const char *path)
+{
+	if (e == ELOOP || e == EXDEV)
+		return cs_fail(err, 0, "%s '%s': %s", what, path, safe_strerror(e));
+	return cs_fail(err, e, "%s '%s'", what, path);
 }
 
 bool path_is_within(const char *path, const char *root)
@@ -176,18 +288,45 @@ static int add_copy(struct sandbox_plan *p, const char *src, const char *dst,
 static bool is_dir(const char *path)
 {
 	struct stat st;
+	int fd = path ? open_kind(path, S_IFDIR, &st) : -1;
 
-	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
-/* A usable auth.json / config file: a regular, non-empty, readable file.
- * (Docker leaves an empty placeholder where it mounted a file before.) */
-static bool is_valid_file(const char *path)
+/* An optional NAME in DIR of the KIND wanted: its physical path, or NULL.
+ * Where the sandbox can write, a link, FIFO or device there is never
+ * followed: said on stderr and treated as absent.  In the user's own
+ * directories links are the user's and resolved.  NONEMPTY: a usable
+ * auth.json / config file (Docker leaves an empty placeholder where it
+ * mounted a file before). */
+static char *lookup(const struct sandbox_plan *p, const char *dir, const char *name, mode_t kind,
+		    bool nonempty, struct stat *st)
 {
-	struct stat st;
+	cleanup_free char *cand = dir ? join(dir, name) : NULL;
+	char *phys;
+	int fd;
 
-	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	       access(path, R_OK) == 0;
+	if (!cand)
+		return NULL;
+	phys = sandbox_writable(p, dir) ? strdup(cand) : realpath(cand, NULL);
+	if (!phys)
+		return NULL;
+	fd = open_kind(phys, kind, st);
+	if (fd < 0) {
+		if (errno != ENOENT && sandbox_writable(p, phys))
+			fprintf(stderr, "codex-sandbox: ignoring %s: %s\n", cand, safe_strerror(errno));
+		free(phys);
+		return NULL;
+	}
+	close(fd);
+	if (nonempty && st->st_size == 0) {
+		free(phys);
+		return NULL;
+	}
+	return phys;
 }
 
 struct search_dir {
@@ -267,19 +406,36 @@ static int plan_workdir(const struct cs_opts *o, const struct plan_env *env,
 static int plan_codex_home(const struct cs_opts *o, const struct plan_env *env,
 			   struct sandbox_plan *p, struct cs_err *err)
 {
+	struct stat st;
+	int fd;
+
 	if (o->codex_home) {
-		p->codex_home = resolve_maybe_missing(env, o->codex_home, &p->codex_home_exists);
+		p->codex_home = resolve_user(env, p, o->codex_home, &p->codex_home_exists);
 		if (!p->codex_home) {
-			cs_fail(err, errno, "--codex-home '%s'", o->codex_home);
-			return cs_hint(err, "its parent directory must exist");
+			path_fail(err, errno, "--codex-home", o->codex_home);
+			return cs_hint(err, "its parent directory must exist; inside the project no "
+				       "component may be a symbolic link");
 		}
 	} else {
 		p->codex_home = join(p->work_dir, ".codex/.environment");
-		p->codex_home_exists = is_dir(p->codex_home);
+		if (!p->codex_home)
+			return cs_fail(err, ENOMEM, "out of memory");
+		p->codex_home_exists = true;
 	}
-	if (p->codex_home_exists && !is_dir(p->codex_home)) {
+	/* A link anywhere on the way (.codex -> /run/user/1000) is refused:
+	 * it would be mounted read-write.  Missing is fine: it is created. */
+	fd = open_kind(p->codex_home, S_IFDIR, &st);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == ENOENT)
+		p->codex_home_exists = false;
+	else if (errno == ENOTDIR && p->codex_home_exists) {
 		cs_fail(err, ENOTDIR, "Codex home %s", p->codex_home);
 		return cs_hint(err, "remove the file or pass another --codex-home");
+	} else {
+		path_fail(err, errno, "Codex home", p->codex_home);
+		return cs_hint(err, "remove the link; the Codex home must be a real directory "
+			       "inside the project (or pass --codex-home)");
 	}
 	if (strcmp(p->codex_home, "/") == 0)
 		return cs_fail(err, 0, "refusing / as the Codex home");
@@ -309,7 +465,7 @@ static int search_dirs(const struct cs_opts *o, const struct plan_env *env,
 	memset(s, 0, N_SEARCH * sizeof *s);
 	s[0] = (struct search_dir){ xstrdup(config_dir), "--config directory" };
 	if (ccd && *ccd) {
-		s[1].path = resolve(env, ccd);
+		s[1].path = resolve_user(env, p, ccd, NULL);
 		s[1].label = "CODEX_CONFIG_DIR";
 		if (!s[1].path || !is_dir(s[1].path)) {
 			cs_fail(err, s[1].path ? ENOTDIR : errno, "CODEX_CONFIG_DIR '%s'", ccd);
@@ -336,10 +492,10 @@ static int plan_config_auth_prompts(const struct cs_opts *o, const struct plan_e
 	int rc = -1;
 
 	if (o->config) {
-		char *r = resolve(env, o->config);
+		char *r = resolve_user(env, p, o->config, NULL);
 
 		if (!r) {
-			cs_fail(err, errno, "--config '%s'", o->config);
+			path_fail(err, errno, "--config", o->config);
 			return cs_hint(err, "pass an existing config.toml or a directory holding one");
 		}
 		if (is_dir(r)) {
@@ -356,9 +512,20 @@ static int plan_config_auth_prompts(const struct cs_opts *o, const struct plan_e
 
 	/* auth.json: never copied, mounted read-only. */
 	if (explicit_auth && *explicit_auth) {
-		p->auth_file = resolve(env, explicit_auth);
-		if (!p->auth_file || !is_valid_file(p->auth_file)) {
-			cs_fail(err, p->auth_file ? EINVAL : errno, "%s '%s' is not a usable auth.json",
+		struct stat st;
+		int fd = -1;
+
+		p->auth_file = resolve_user(env, p, explicit_auth, NULL);
+		if (p->auth_file)
+			fd = open_kind(p->auth_file, S_IFREG, &st);
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0 && (errno == ELOOP || errno == EXDEV)) {
+			path_fail(err, errno, auth_label, explicit_auth);
+			goto out;
+		}
+		if (fd < 0 || st.st_size == 0) {
+			cs_fail(err, fd >= 0 ? EINVAL : errno, "%s '%s' is not a usable auth.json",
 				auth_label, explicit_auth);
 			cs_hint(err, "pass an existing, non-empty auth.json (or unset %s to let Codex log in)",
 				auth_label);
@@ -367,12 +534,11 @@ static int plan_config_auth_prompts(const struct cs_opts *o, const struct plan_e
 		p->auth_found_by = strdup(auth_label);
 	} else {
 		for (int i = 0; i < N_SEARCH && !p->auth_file; i++) {
-			cleanup_free char *cand = s[i].path ? join(s[i].path, "auth.json") : NULL;
+			struct stat st;
 
-			if (cand && is_valid_file(cand)) {
-				p->auth_file = realpath(cand, NULL);
+			p->auth_file = lookup(p, s[i].path, "auth.json", S_IFREG, true, &st);
+			if (p->auth_file)
 				p->auth_found_by = strdup(s[i].label);
-			}
 		}
 	}
 
@@ -384,21 +550,22 @@ static int plan_config_auth_prompts(const struct cs_opts *o, const struct plan_e
 		p->config_found_by = strdup("--config");
 	} else {
 		for (int i = 0; i < 6 && !p->config_source; i++) {
-			cleanup_free char *cand = s[i].path ? join(s[i].path, "config.toml") : NULL;
+			struct stat st;
 
-			if (cand && is_valid_file(cand)) {
-				p->config_source = realpath(cand, NULL);
+			p->config_source = lookup(p, s[i].path, "config.toml", S_IFREG, true, &st);
+			if (p->config_source)
 				p->config_found_by = strdup(s[i].label);
-			}
 		}
 	}
 	if (p->config_source) {
-		cleanup_free char *rd = realpath(dest, NULL);
+		cleanup_free char *existing = NULL;
+		struct stat dst_st;
 		bool explicit_src = config_file || (p->config_found_by &&
 			(strcmp(p->config_found_by, "--config directory") == 0 ||
 			 strcmp(p->config_found_by, "CODEX_CONFIG_DIR") == 0));
 
-		if (rd && strcmp(rd, p->config_source) == 0) {
+		/* Both paths are physical: equal strings, the same file. */
+		if (strcmp(dest, p->config_source) == 0) {
 			/* Already the Codex home's own file. */
 		} else if (add_copy(p, p->config_source, dest,
 				    explicit_src ? COPY_REPLACE : COPY_IF_MISSING, 0600,
@@ -407,7 +574,8 @@ static int plan_config_auth_prompts(const struct cs_opts *o, const struct plan_e
 			cs_fail(err, ENOMEM, "out of memory");
 			goto out;
 		}
-		if (!explicit_src && is_valid_file(dest)) {
+		if (!explicit_src && (existing = lookup(p, p->codex_home, "config.toml", S_IFREG,
+							true, &dst_st))) {
 			free(p->config_source);
 			p->config_source = NULL;  /* the existing copy wins */
 			free(p->config_found_by);
@@ -417,12 +585,12 @@ static int plan_config_auth_prompts(const struct cs_opts *o, const struct plan_e
 
 	/* prompts/: the first directory found, merged without overwriting. */
 	for (int i = 0; i < 6 && !p->prompts_source; i++) {
-		cleanup_free char *cand = s[i].path ? join(s[i].path, "prompts") : NULL;
+		struct stat st;
 
-		if (cand && is_dir(cand)) {
+		p->prompts_source = lookup(p, s[i].path, "prompts", S_IFDIR, false, &st);
+		if (p->prompts_source) {
 			cleanup_free char *pd = join(p->codex_home, "prompts");
 
-			p->prompts_source = realpath(cand, NULL);
 			if (p->prompts_source && strcmp(p->prompts_source, pd) != 0 &&
 			    add_copy(p, p->prompts_source, pd, COPY_TREE_NO_CLOBBER, 0,
 				     "prompts (added without overwriting)") < 0) {
@@ -457,20 +625,23 @@ static int plan_hook_and_mounts(const struct cs_opts *o, const struct plan_env *
 	cleanup_free char *hook = join(p->codex_home, "init.sh");
 
 	if (o->init_script) {
-		cleanup_free char *src = resolve(env, o->init_script);
+		cleanup_free char *src = resolve_user(env, p, o->init_script, NULL);
 		struct stat st;
+		int fd = src ? open_kind(src, S_IFREG, &st) : -1;
 
-		if (!src || stat(src, &st) < 0 || !S_ISREG(st.st_mode)) {
-			cs_fail(err, src ? EINVAL : errno, "--init_script '%s'", o->init_script);
+		if (fd < 0) {
+			path_fail(err, errno, "--init_script", o->init_script);
 			return cs_hint(err, "pass an existing script file");
 		}
+		close(fd);
 		if (add_copy(p, src, hook, COPY_REPLACE, 0755, "init hook") < 0)
 			return cs_fail(err, ENOMEM, "out of memory");
 		p->run_hook = true;
 	} else {
 		struct stat st;
+		cleanup_free char *h = lookup(p, p->codex_home, "init.sh", S_IFREG, false, &st);
 
-		p->run_hook = stat(hook, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+		p->run_hook = h && (st.st_mode & 0111);
 	}
 	if (p->run_hook)
 		p->hook_host_path = strdup(hook);
@@ -481,10 +652,10 @@ static int plan_hook_and_mounts(const struct cs_opts *o, const struct plan_env *
 
 	if (o->sessions_path) {
 		bool exists;
-		cleanup_free char *sp = resolve_maybe_missing(env, o->sessions_path, &exists);
+		cleanup_free char *sp = resolve_user(env, p, o->sessions_path, &exists);
 
 		if (!sp) {
-			cs_fail(err, errno, "--sessions-path '%s'", o->sessions_path);
+			path_fail(err, errno, "--sessions-path", o->sessions_path);
 			return cs_hint(err, "its parent directory must exist");
 		}
 		if (exists && !is_dir(sp))
@@ -499,11 +670,11 @@ static int plan_hook_and_mounts(const struct cs_opts *o, const struct plan_env *
 
 	for (size_t i = 0; i < o->read_only.n; i++) {
 		const char *ro = o->read_only.v[i];
-		cleanup_free char *rp = resolve(env, ro);
+		cleanup_free char *rp = resolve_user(env, p, ro, NULL);
 		cleanup_free char *tgt = NULL;
 
 		if (!rp) {
-			cs_fail(err, errno, "--read-only '%s'", ro);
+			path_fail(err, errno, "--read-only", ro);
 			return cs_hint(err, "pass an existing file or directory");
 		}
 		if (strcmp(rp, "/") == 0) {
@@ -782,7 +953,14 @@ static int plan_command(const struct cs_opts *o, struct sandbox_plan *p, struct 
 		 * source when the copy will replace or create it. */
 		const char *cfg = p->config_source ? p->config_source : p->effective_config;
 		size_t len = 0;
-		cleanup_free char *text = read_small_file(cfg, CONFIG_MAX_BYTES, &len);
+		cleanup_free char *text = NULL;
+		struct stat st;
+		/* The Codex home's file is the sandbox's to write: no link, no
+		 * FIFO, bounded (a bigger one is read as no config). */
+		cleanup_close int fd = open_kind(cfg, S_IFREG, &st);
+
+		if (fd >= 0 && safe_read_fd(fd, CONFIG_MAX_BYTES, &text, &len) < 0)
+			text = NULL;
 
 		if (codex_command(&p->command_argv, text, len, p->sandbox_work_dir,
 				  (const char *const *)o->args.v, o->args.n) < 0)

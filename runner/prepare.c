@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runner/fdio.h"
+#include "runner/safeopen.h"
 #include "runner/util.h"
 
 #define PROMPTS_MAX_DEPTH 8
@@ -51,129 +53,106 @@ int prepare_consent(const struct sandbox_plan *p, struct cs_err *err)
 	return 0;
 }
 
-/* mkdir -p, giving new directories to the sandbox user when we are root. */
-static int mkdirs_for(const char *path, uid_t uid, gid_t gid, struct cs_err *err)
+/* Copies are bounded: a source the sandbox keeps appending to must not
+ * fill the disk. */
+#define COPY_MAX_BYTES (64u << 20)
+
+/* Copy the open regular file IN into DIRFD/NAME atomically (temp file in
+ * the same directory + renameat): nothing but that one entry is replaced,
+ * and never through a link. */
+static int copy_fd(int in, int dirfd, const char *name, unsigned int perm, uid_t uid, gid_t gid,
+		   struct cs_err *err)
 {
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof tmp)
-		return cs_fail(err, ENAMETOOLONG, "%s", path);
-	memcpy(tmp, path, len + 1);
-	for (char *s = tmp + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(tmp, 0755) == 0) {
-				if (geteuid() == 0 && chown(tmp, uid, gid) < 0)
-					return cs_fail(err, errno, "chown %s", tmp);
-			} else if (errno != EEXIST) {
-				return cs_fail(err, errno, "creating %s", tmp);
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
-static int copy_file(const char *src, const char *dst, unsigned int perm, uid_t uid, gid_t gid,
-		     struct cs_err *err)
-{
-	char tmp[PATH_MAX + 32], b[65536];
-	cleanup_close int in = -1;
+	char tmp[NAME_MAX + 64], b[65536];
 	cleanup_close int out = -1;
 	struct stat st;
+	size_t total = 0;
 	ssize_t r;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || fstat(in, &st) < 0)
-		return cs_fail(err, errno, "reading %s", src);
+	if (fstat(in, &st) < 0)
+		return cs_fail(err, errno, "reading %s", name);
 	if (!perm)
 		perm = st.st_mode & 0777;
-	snprintf(tmp, sizeof tmp, "%s.codex-sandbox-tmp.%d", dst, (int)getpid());
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, perm);
+	snprintf(tmp, sizeof tmp, ".%.200s.codex-sandbox-tmp.%d", name, (int)getpid());
+	unlinkat(dirfd, tmp, 0);
+	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, perm & 0700);
 	if (out < 0)
 		return cs_fail(err, errno, "writing %s", tmp);
 	while ((r = read(in, b, sizeof b)) > 0) {
-		for (ssize_t off = 0; off < r;) {
-			ssize_t w = write(out, b + off, (size_t)(r - off));
-
-			if (w < 0) {
-				int e = errno;
-
-				unlink(tmp);
-				return cs_fail(err, e, "writing %s", tmp);
-			}
-			off += w;
+		total += (size_t)r;
+		if (total > COPY_MAX_BYTES) {
+			r = -1;
+			errno = EFBIG;
+			break;
+		}
+		if (fd_write_all(out, b, (size_t)r) < 0) {
+			r = -1;
+			break;
 		}
 	}
-	if (r < 0 || fchmod(out, perm) < 0 || fsync(out) < 0) {
+	if (r < 0 || fchmod(out, perm) < 0 || fsync(out) < 0 ||
+	    (geteuid() == 0 && fchown(out, uid, gid) < 0) ||
+	    renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 
-		unlink(tmp);
-		return cs_fail(err, e, "copying %s", src);
-	}
-	if (geteuid() == 0 && fchown(out, uid, gid) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return cs_fail(err, e, "chown %s", tmp);
-	}
-	if (rename(tmp, dst) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return cs_fail(err, e, "renaming into %s", dst);
+		unlinkat(dirfd, tmp, 0);
+		return cs_fail(err, e, "copying into %s", name);
 	}
 	return 0;
 }
 
-/* Add files from SRC into DST without overwriting anything there. */
-static int merge_tree(const char *src, const char *dst, int depth, uid_t uid, gid_t gid,
-		      struct cs_err *err)
+static bool entry_exists(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Add files from SRCFD into DSTFD without overwriting anything there.
+ * Regular files and directories only: every entry is opened with
+ * O_NOFOLLOW (a link is skipped, never read) and O_NONBLOCK (a FIFO is
+ * skipped, never waited on), then its kind is taken from the open fd. */
+static int merge_tree(int srcfd, int dstfd, int depth, uid_t uid, gid_t gid, struct cs_err *err)
 {
 	DIR *d;
 	struct dirent *de;
-	int rc = 0;
+	int dfd = dup(srcfd), rc = 0;
 
 	if (depth > PROMPTS_MAX_DEPTH)
 		return 0;
-	if (mkdirs_for(dst, uid, gid, err) < 0)
-		return -1;
-	d = opendir(src);
-	if (!d)
-		return cs_fail(err, errno, "reading %s", src);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return cs_fail(err, errno, "reading prompts");
+	}
 	while (rc == 0 && (de = readdir(d))) {
-		char s[PATH_MAX], t[PATH_MAX];
+		cleanup_close int in = -1;
 		struct stat st;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (snprintf(s, sizeof s, "%s/%s", src, de->d_name) >= (int)sizeof s ||
-		    snprintf(t, sizeof t, "%s/%s", dst, de->d_name) >= (int)sizeof t)
+		in = openat(srcfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (in < 0 || fstat(in, &st) < 0)
 			continue;
-		/* Regular files and directories only: a symlink in someone's
-		 * prompts dir must not pull arbitrary host files in. */
-		if (lstat(s, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rc = merge_tree(s, t, depth + 1, uid, gid, err);
-		else if (S_ISREG(st.st_mode) && access(t, F_OK) != 0)
-			rc = copy_file(s, t, 0, uid, gid, err);
+		if (S_ISDIR(st.st_mode)) {
+			cleanup_close int sub = safe_mkdirs_at(dstfd, de->d_name, geteuid() == 0, uid, gid);
+
+			rc = sub < 0 ? cs_fail(err, errno, "creating prompts/%s", de->d_name)
+				     : merge_tree(in, sub, depth + 1, uid, gid, err);
+		} else if (S_ISREG(st.st_mode) && !entry_exists(dstfd, de->d_name)) {
+			rc = copy_fd(in, dstfd, de->d_name, 0, uid, gid, err);
+		}
 	}
 	closedir(d);
 	return rc;
 }
 
 /* The sandbox user must be able to write the Codex home. */
-static int check_writable_by(const char *dir, uid_t uid, gid_t gid, struct cs_err *err)
+static int check_writable_by(int fd, const char *dir, uid_t uid, gid_t gid, struct cs_err *err)
 {
 	struct stat st;
 
-	if (stat(dir, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return cs_fail(err, errno, "%s", dir);
 	if (st.st_uid == uid || (st.st_gid == gid && (st.st_mode & 020)) || (st.st_mode & 02))
 		return 0;
@@ -183,32 +162,99 @@ static int check_writable_by(const char *dir, uid_t uid, gid_t gid, struct cs_er
 		       (unsigned)gid, dir, (unsigned)st.st_uid, (unsigned)st.st_gid);
 }
 
+static int path_err(struct cs_err *err, int e, const char *what, const char *path)
+{
+	if (e == ELOOP || e == EXDEV || e == EINVAL)
+		return cs_fail(err, 0, "%s %s: %s", what, path, safe_strerror(e));
+	return cs_fail(err, e, "%s %s", what, path);
+}
+
+/* The Codex home, opened without following a link anywhere on its path
+ * (all plan paths are physical); every write below goes through this fd. */
+static int open_home(const struct sandbox_plan *p, struct cs_err *err)
+{
+	int fd = safe_open_abs(p->codex_home, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		path_err(err, errno, "the Codex home", p->codex_home);
+	return fd;
+}
+
+/* DEST must be one entry directly in the Codex home. */
+static const char *home_entry(const struct sandbox_plan *p, const char *dest)
+{
+	size_t n = strlen(p->codex_home);
+
+	if (strncmp(dest, p->codex_home, n) != 0 || dest[n] != '/' || !dest[n + 1] ||
+	    strchr(dest + n + 1, '/'))
+		return NULL;
+	return dest + n + 1;
+}
+
+static int do_copy(const struct sandbox_plan *p, const struct plan_copy *c, int home,
+		   struct cs_err *err)
+{
+	const char *name = home_entry(p, c->dest);
+	cleanup_close int in = -1;
+	struct stat st;
+
+	if (!name)
+		return cs_fail(err, EINVAL, "copy destination %s is not in the Codex home", c->dest);
+	if (c->mode == COPY_IF_MISSING && entry_exists(home, name))
+		return 0;
+	if (c->mode == COPY_TREE_NO_CLOBBER) {
+		cleanup_close int dst = -1;
+
+		in = safe_open_abs(c->source, O_RDONLY | O_DIRECTORY, 0);
+		if (in < 0)
+			return path_err(err, errno, "reading", c->source);
+		dst = safe_mkdirs_at(home, name, geteuid() == 0, p->uid, p->gid);
+		if (dst < 0)
+			return path_err(err, errno, "creating", c->dest);
+		return merge_tree(in, dst, 0, p->uid, p->gid, err);
+	}
+	in = safe_open_file_abs(c->source, &st);
+	if (in < 0)
+		return path_err(err, errno, "reading", c->source);
+	return copy_fd(in, home, name, c->perm, p->uid, p->gid, err);
+}
+
 int prepare_files(const struct sandbox_plan *p, struct cs_err *err)
 {
-	for (size_t i = 0; i < p->mkdirs.n; i++)
-		if (mkdirs_for(p->mkdirs.v[i], p->uid, p->gid, err) < 0)
-			return -1;
-	if (check_writable_by(p->codex_home, p->uid, p->gid, err) < 0)
-		return -1;
-	for (size_t i = 0; i < p->n_copies; i++) {
-		const struct plan_copy *c = &p->copies[i];
-		int rc;
+	cleanup_close int home = -1;
 
-		switch (c->mode) {
-		case COPY_IF_MISSING:
-			if (access(c->dest, F_OK) == 0)
-				continue;
-			rc = copy_file(c->source, c->dest, c->perm, p->uid, p->gid, err);
-			break;
-		case COPY_REPLACE:
-			rc = copy_file(c->source, c->dest, c->perm, p->uid, p->gid, err);
-			break;
-		default:
-			rc = merge_tree(c->source, c->dest, 0, p->uid, p->gid, err);
-			break;
-		}
-		if (rc < 0)
-			return cs_wrap(err, "preparing %s", c->why);
+	for (size_t i = 0; i < p->mkdirs.n; i++) {
+		int fd = safe_mkdirs_abs(p->mkdirs.v[i], geteuid() == 0, p->uid, p->gid);
+
+		if (fd < 0)
+			return path_err(err, errno, "creating", p->mkdirs.v[i]);
+		close(fd);
 	}
+	home = open_home(p, err);
+	if (home < 0 || check_writable_by(home, p->codex_home, p->uid, p->gid, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_copies; i++)
+		if (do_copy(p, &p->copies[i], home, err) < 0)
+			return cs_wrap(err, "preparing %s", p->copies[i].why);
 	return 0;
+}
+
+bool prepare_auth_placeholder_exists(const struct sandbox_plan *p)
+{
+	cleanup_close int home = safe_open_abs(p->codex_home, O_PATH | O_DIRECTORY, 0);
+
+	/* Unknown counts as existing: then nothing is ever removed. */
+	return home < 0 || entry_exists(home, "auth.json");
+}
+
+void prepare_remove_auth_placeholder(const struct sandbox_plan *p)
+{
+	cleanup_close int home = safe_open_abs(p->codex_home, O_RDONLY | O_DIRECTORY, 0);
+	struct stat st;
+
+	/* Docker created an empty file as the auth.json mountpoint.  Through
+	 * the home's fd: a link swapped into its path removes nothing. */
+	if (home >= 0 && fstatat(home, "auth.json", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0)
+		unlinkat(home, "auth.json", 0);
 }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "runner/container.h"
+#include "runner/fdio.h"
+#include "runner/safeopen.h"
 #include "runner/sweep.h"
 #include "runner/util.h"
 
@@ -41,6 +43,19 @@ static int write_file(const char *path, const char *text, mode_t mode, struct cs
 	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0)
 		return cs_fail(err, errno, "writing %s", path);
 	return 0;
+}
+
+/* A decimal int; anything else (or out of range) keeps DEF. */
+static int parse_int(const char *s, int def)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < -100000 || v > 100000)
+		return def;
+	return (int)v;
 }
 
 void rundir_path(const struct rundir *r, const char *name, char *out, size_t outsz)
@@ -114,52 +129,69 @@ int rundir_create(struct rundir *r, const struct runner_identity *id, const stru
 int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
 			struct cs_err *err)
 {
-	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	/* SRC is physical (the plan's): no link on its path, a regular file. */
+	cleanup_close int in = safe_open_file_abs(src, &st);
 	cleanup_close int out = -1;
+	cleanup_free char *data = NULL;
 	bool root = geteuid() == 0;
-	char b[65536];
-	ssize_t r;
+	size_t len = 0;
 
-	if (in < 0)
-		return cs_fail(err, errno, "reading %s", src);
+	if (in < 0 || safe_read_fd(in, RUNDIR_COPY_MAX, &data, &len) < 0)
+		return cs_fail(err, 0, "reading %s: %s", src, safe_strerror(errno));
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return cs_fail(err, errno, "creating %s", dst);
-	while ((r = read(in, b, sizeof b)) > 0)
-		if (write(out, b, (size_t)r) != r)
-			return cs_fail(err, errno, "writing %s", dst);
-	if (r < 0)
-		return cs_fail(err, errno, "reading %s", src);
+	if (fd_write_all(out, data, len) < 0)
+		return cs_fail(err, errno, "writing %s", dst);
 	if ((root && fchown(out, uid, gid) < 0) || fchmod(out, root ? 0400 : 0444) < 0)
 		return cs_fail(err, errno, "preparing %s", dst);
 	return 0;
 }
 
-static void remove_tree(const char *path, int depth)
+/* Remove everything below DIRFD: entries are unlinked by name in their
+ * directory and subdirectories opened with O_NOFOLLOW, so a link the
+ * sandbox left in its status dir is removed, never followed. */
+static void remove_below(int dirfd, int depth)
 {
-	DIR *d;
+	int dfd = dup(dirfd);
 	struct dirent *de;
+	DIR *d;
 
-	if (depth > 4)
+	if (dfd < 0)
 		return;
-	d = opendir(path);
+	d = fdopendir(dfd);
 	if (!d) {
-		unlink(path);
+		close(dfd);
 		return;
 	}
 	while ((de = readdir(d))) {
-		char p[PATH_MAX + 256];
-		struct stat st;
+		int sub;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof p, "%s/%s", path, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(p, depth + 1);
-		else
-			unlink(p);
+		if (unlinkat(dirfd, de->d_name, 0) == 0 || errno != EISDIR)
+			continue;
+		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0 && depth < 4)
+			remove_below(sub, depth + 1);
+		if (sub >= 0)
+			close(sub);
+		unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
+}
+
+static void remove_tree(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		unlink(path);
+		return;
+	}
+	remove_below(fd, 0);
+	close(fd);
 	rmdir(path);
 }
 
@@ -175,21 +207,25 @@ void rundir_sweep(const struct runner_identity *self)
 		return;
 	while ((de = readdir(d))) {
 		char path[PATH_MAX + 300], pid[32], start[32], boot[64], pidns[64];
-		FILE *f;
 		int n;
 
 		if (de->d_name[0] == '.')
 			continue;
+		cleanup_free char *text = NULL;
+		struct stat st;
+		int fd;
+
 		snprintf(path, sizeof path, "%s/%s/RUNNER", base, de->d_name);
-		f = fopen(path, "re");
-		if (!f)
+		fd = safe_open_file_abs(path, &st);
+		if (fd < 0)
 			continue;
-		n = fscanf(f, "%31s %31s %63s %63s", pid, start, boot, pidns);
-		fclose(f);
+		n = safe_read_fd(fd, 512, &text, NULL) < 0 ? 0 :
+		    sscanf(text, "%31s %31s %63s %63s", pid, start, boot, pidns);
+		close(fd);
 		if (n != 4 || sweep_runner_alive(pid, start, boot, pidns, self))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", base, de->d_name);
-		remove_tree(path, 0);
+		remove_tree(path);
 	}
 	closedir(d);
 }
@@ -197,38 +233,73 @@ void rundir_sweep(const struct runner_identity *self)
 void rundir_remove(struct rundir *r)
 {
 	if (r->dir[0])
-		remove_tree(r->dir, 0);
+		remove_tree(r->dir);
 	r->dir[0] = '\0';
+}
+
+int rundir_parse_status(const char *text, int *status, char *stage, size_t stagesz, char *msg,
+			size_t msgsz, int *errnum)
+{
+	int found = 0;
+
+	while (text && *text) {
+		size_t len = strcspn(text, "\n");
+		char line[1200];
+
+		if (len < sizeof line) {
+			memcpy(line, text, len);
+			line[len] = '\0';
+			if (strncmp(line, "stage=", 6) == 0) {
+				snprintf(stage, stagesz, "%s", line + 6);
+				found = 1;
+			} else if (strncmp(line, "status=", 7) == 0) {
+				*status = parse_int(line + 7, *status);
+			} else if (strncmp(line, "errno=", 6) == 0) {
+				*errnum = parse_int(line + 6, *errnum);
+			} else if (strncmp(line, "msg=", 4) == 0) {
+				snprintf(msg, msgsz, "%s", line + 4);
+			}
+		}
+		text += len;
+		text += *text == '\n';
+	}
+	/* Printed on the user's terminal: no control characters. */
+	for (char *c = stage; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return found;
 }
 
 int rundir_read_status(const struct rundir *r, int *status, char *stage, size_t stagesz,
 		       char *msg, size_t msgsz, int *errnum)
 {
-	char path[PATH_MAX + 32], line[1200];
-	FILE *f;
-	int found = 0;
+	char path[PATH_MAX + 32];
+	cleanup_free char *text = NULL;
+	cleanup_close int dir = -1;
+	cleanup_close int fd = -1;
 
-	rundir_path(r, "status/status", path, sizeof path);
-	f = fopen(path, "re");
-	if (!f)
+	/* The sandbox writes this directory: a link, FIFO or device there
+	 * must neither redirect nor block us.  Opened below the run dir's own
+	 * fd (not a path), without following links, non-blocking, regular
+	 * files only, bounded. */
+	rundir_path(r, "status", path, sizeof path);
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
 		return 0;
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "stage=", 6) == 0) {
-			snprintf(stage, stagesz, "%s", line + 6);
-			found = 1;
-		} else if (strncmp(line, "status=", 7) == 0) {
-			*status = atoi(line + 7);
-		} else if (strncmp(line, "errno=", 6) == 0) {
-			*errnum = atoi(line + 6);
-		} else if (strncmp(line, "msg=", 4) == 0) {
-			snprintf(msg, msgsz, "%s", line + 4);
-		}
+	fd = safe_open_fileat(dir, "status", NULL);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			fprintf(stderr, "codex-sandbox: ignoring the sandbox's status file: %s\n",
+				safe_strerror(errno));
+		return 0;
 	}
-	fclose(f);
-	/* Printed on the user's terminal: no control characters. */
-	for (char *c = msg; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return found;
+	if (safe_read_fd(fd, STATUS_MAX_BYTES, &text, NULL) < 0) {
+		fprintf(stderr, "codex-sandbox: ignoring the sandbox's status file: %s\n",
+			safe_strerror(errno));
+		return 0;
+	}
+	return rundir_parse_status(text, status, stage, stagesz, msg, msgsz, errnum);
 }

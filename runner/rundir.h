@@ -27,8 +27,15 @@ void rundir_remove(struct rundir *r);
  * can chown, else 0444 inside the private run dir). */
 int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
 			struct cs_err *err);
-/* Read the init's status file: returns 1 and fills STATUS/MSG when present. */
+#define STATUS_MAX_BYTES 4096      /* the init writes well under 1200 */
+#define RUNDIR_COPY_MAX (1u << 20) /* auth.json copies */
+
+/* Read the init's status file: returns 1 and fills STATUS/MSG when present.
+ * A link, FIFO, device or oversized file there is ignored (said on stderr). */
 int rundir_read_status(const struct rundir *r, int *status, char *stage, size_t stagesz,
 		       char *msg, size_t msgsz, int *errnum);
+/* The parser alone (fuzzed): key=value lines, control characters made '?'. */
+int rundir_parse_status(const char *text, int *status, char *stage, size_t stagesz, char *msg,
+			size_t msgsz, int *errnum);
 
 #endif

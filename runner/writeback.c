@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,55 +12,57 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runner/fdio.h"
+#include "runner/safeopen.h"
 #include "runner/sig.h"
 #include "runner/util.h"
 
-static char *slurp(const char *path, size_t *len)
+/* A regular file below DIRFD, read whole (bounded), without following a
+ * link or waiting on a FIFO; ST describes what was read. */
+static char *slurp_at(int dirfd, const char *name, size_t *len, struct stat *st)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *data;
-	size_t n = 0;
-	ssize_t r;
+	cleanup_close int fd = safe_open_fileat(dirfd, name, st);
+	char *data = NULL;
 
-	if (fd < 0)
+	if (fd < 0 || safe_read_fd(fd, AUTH_MAX_BYTES, &data, len) < 0)
 		return NULL;
-	data = malloc(AUTH_MAX_BYTES + 1);
-	if (!data)
-		return NULL;
-	while (n < AUTH_MAX_BYTES && (r = read(fd, data + n, AUTH_MAX_BYTES - n)) > 0)
-		n += (size_t)r;
-	if (n == AUTH_MAX_BYTES) {
-		free(data);
-		errno = E2BIG;
-		return NULL;
-	}
-	data[n] = '\0';
-	*len = n;
 	return data;
 }
 
-static int write_atomic(const char *dst, const char *data, size_t len, mode_t mode, uid_t uid,
-			gid_t gid, bool set_owner, struct cs_err *err)
+/* Write DIRFD/NAME atomically: a fresh temp file in the same directory,
+ * then renameat over NAME.  The rename replaces the directory entry, so
+ * even a link there is replaced, never written through.  EXPECT (when
+ * not NULL) is the file that must still be there just before. */
+static int write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+		    uid_t uid, gid_t gid, bool set_owner, const struct stat *expect,
+		    struct cs_err *err)
 {
-	char tmp[PATH_MAX + 64];
+	char tmp[NAME_MAX + 64];
 	cleanup_close int fd = -1;
+	struct stat now;
 
-	snprintf(tmp, sizeof tmp, "%s.codex-sandbox-tmp.%d", dst, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 0777);
+	snprintf(tmp, sizeof tmp, ".%.200s.codex-sandbox-tmp.%d", name, (int)getpid());
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cs_fail(err, errno, "writing %s", tmp);
-	if (write(fd, data, len) != (ssize_t)len || fchmod(fd, mode & 0777) < 0 ||
+	if (fd_write_all(fd, data, len) < 0 || fchmod(fd, mode & 0777) < 0 ||
 	    (set_owner && fchown(fd, uid, gid) < 0) || fsync(fd) < 0) {
 		int e = errno;
 
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		return cs_fail(err, e, "writing %s", tmp);
 	}
-	if (rename(tmp, dst) < 0) {
+	if (expect && (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+		       now.st_dev != expect->st_dev || now.st_ino != expect->st_ino)) {
+		unlinkat(dirfd, tmp, 0);
+		return cs_fail(err, 0, "%s was replaced during the run; not written back", name);
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 
-		unlink(tmp);
-		return cs_fail(err, e, "replacing %s", dst);
+		unlinkat(dirfd, tmp, 0);
+		return cs_fail(err, e, "replacing %s", name);
 	}
 	return 0;
 }
@@ -67,26 +70,27 @@ static int write_atomic(const char *dst, const char *data, size_t len, mode_t mo
 int writeback_begin(struct writeback *wb, const char *host_auth, const struct rundir *rd,
 		    uid_t uid, gid_t gid, struct cs_err *err)
 {
-	char dir[PATH_MAX], *slash;
+	cleanup_close int rfd = -1;
+	const char *name = NULL;
 	bool said = false;
 
 	memset(wb, 0, sizeof *wb);
 	wb->lock_fd = -1;
 	snprintf(wb->host_path, sizeof wb->host_path, "%s", host_auth);
-	snprintf(dir, sizeof dir, "%s", host_auth);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir)
-		*slash = '\0';
-	/* The lock is on the directory: the file itself is replaced by
+	/* The plan's path is physical: its directory is opened without
+	 * following any link, and everything below goes through that fd.
+	 * The lock is on the directory too: the file itself is replaced by
 	 * rename, so a lock on its inode would protect nothing. */
-	wb->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	wb->lock_fd = safe_open_parent_abs(host_auth, &name);
 	if (wb->lock_fd < 0)
-		return cs_fail(err, errno, "opening %s for --auth-writeback", dir);
+		return cs_fail(err, 0, "opening the directory of %s for --auth-writeback: %s", host_auth,
+			       safe_strerror(errno));
+	snprintf(wb->name, sizeof wb->name, "%s", name);
 	while (flock(wb->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
 
 		if (errno != EWOULDBLOCK) {
-			cs_fail(err, errno, "locking %s", dir);
+			cs_fail(err, errno, "locking the directory of %s", host_auth);
 			goto fail;
 		}
 		if (!said) {
@@ -100,17 +104,23 @@ int writeback_begin(struct writeback *wb, const char *host_auth, const struct ru
 		}
 		nanosleep(&ts, NULL);
 	}
-	/* Read only now: the previous holder may just have written it. */
-	wb->orig = slurp(host_auth, &wb->orig_len);
+	/* Read only now: the previous holder may just have written it.  The
+	 * file read is the one (device, inode) written back later. */
+	wb->orig = slurp_at(wb->lock_fd, wb->name, &wb->orig_len, &wb->orig_st);
 	if (!wb->orig) {
-		cs_fail(err, errno, "reading %s", host_auth);
+		cs_fail(err, 0, "reading %s: %s", host_auth, safe_strerror(errno));
 		goto fail;
 	}
 	rundir_path(rd, "auth.json", wb->private_copy, sizeof wb->private_copy);
-	if (write_atomic(wb->private_copy, wb->orig, wb->orig_len, 0600, uid, gid,
-			 geteuid() == 0, err) < 0)
+	rfd = open(rd->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd < 0) {
+		cs_fail(err, errno, "opening %s", rd->dir);
 		goto fail;
-	if (geteuid() != 0 && getuid() != uid && chmod(wb->private_copy, 0666) < 0) {
+	}
+	if (write_at(rfd, "auth.json", wb->orig, wb->orig_len, 0600, uid, gid, geteuid() == 0,
+		     NULL, err) < 0)
+		goto fail;
+	if (geteuid() != 0 && getuid() != uid && fchmodat(rfd, "auth.json", 0666, 0) < 0) {
 		cs_fail(err, errno, "chmod %s", wb->private_copy);
 		goto fail;
 	}
@@ -127,17 +137,21 @@ fail:
 int writeback_finish(struct writeback *wb, struct cs_err *err)
 {
 	cleanup_free char *now = NULL, *host_now = NULL;
+	cleanup_close int rfd = -1;
 	size_t now_len = 0, host_len = 0;
-	struct stat st;
+	struct stat st, cst;
+	const char *cname = NULL;
 	cJSON *j;
 	int rc = 0;
 
 	if (!wb->active)
 		return 0;
 	wb->active = false;
-	now = slurp(wb->private_copy, &now_len);
+	/* The sandbox wrote the copy: no link, no FIFO, bounded. */
+	rfd = safe_open_parent_abs(wb->private_copy, &cname);
+	now = rfd < 0 ? NULL : slurp_at(rfd, cname, &now_len, &cst);
 	if (!now) {
-		rc = cs_fail(err, errno, "reading the sandbox's auth.json");
+		rc = cs_fail(err, 0, "reading the sandbox's auth.json: %s", safe_strerror(errno));
 		goto out;
 	}
 	if (now_len == wb->orig_len && memcmp(now, wb->orig, now_len) == 0)
@@ -150,17 +164,15 @@ int writeback_finish(struct writeback *wb, struct cs_err *err)
 		goto out;
 	}
 	cJSON_Delete(j);
-	host_now = slurp(wb->host_path, &host_len);
-	if (!host_now || stat(wb->host_path, &st) < 0) {
-		rc = cs_fail(err, errno, "reading %s", wb->host_path);
-		goto out;
-	}
-	if (host_len != wb->orig_len || memcmp(host_now, wb->orig, host_len) != 0) {
-		/* Someone (Codex on the host?) changed it during the run. */
-		char beside[PATH_MAX + 64];
+	host_now = slurp_at(wb->lock_fd, wb->name, &host_len, &st);
+	if (!host_now || st.st_dev != wb->orig_st.st_dev || st.st_ino != wb->orig_st.st_ino ||
+	    host_len != wb->orig_len || memcmp(host_now, wb->orig, host_len) != 0) {
+		/* Someone (Codex on the host?) changed or replaced it during the
+		 * run: never overwrite; keep the sandbox's version beside it. */
+		char beside[NAME_MAX + 64];
 
-		snprintf(beside, sizeof beside, "%s.sandbox-%ld", wb->host_path, (long)time(NULL));
-		if (write_atomic(beside, now, now_len, 0600, 0, 0, false, err) < 0) {
+		snprintf(beside, sizeof beside, "%.200s.sandbox-%ld", wb->name, (long)time(NULL));
+		if (write_at(wb->lock_fd, beside, now, now_len, 0600, 0, 0, false, NULL, err) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -169,14 +181,17 @@ int writeback_finish(struct writeback *wb, struct cs_err *err)
 		cs_hint(err, "keep whichever login is newer");
 		goto out;
 	}
-	if (write_atomic(wb->host_path, now, now_len, st.st_mode, st.st_uid, st.st_gid,
-			 geteuid() == 0, err) < 0)
+	if (write_at(wb->lock_fd, wb->name, now, now_len, st.st_mode, st.st_uid, st.st_gid,
+		     geteuid() == 0, &wb->orig_st, err) < 0)
 		rc = -1;
 out:
 	close(wb->lock_fd);
 	wb->lock_fd = -1;
 	free(wb->orig);
 	wb->orig = NULL;
-	unlink(wb->private_copy);
+	if (rfd >= 0 && cname)
+		unlinkat(rfd, cname, 0);
+	else
+		unlink(wb->private_copy);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /* --auth-writeback: ChatGPT logins use single-use refresh tokens, which a
  * read-only auth.json cannot keep.  The sandbox gets a private writable copy;
  * when the run ends, a changed copy is written back to the host file
- * atomically (temp file + rename, same mode and owner), under an exclusive
+ * atomically (temp file + renameat in the directory fd opened at the start,
+ * same mode and owner; only if the same device and inode is still there),
+ * under an exclusive
  * lock held for the whole run, so two concurrent sandboxes can never both
  * spend the same refresh token.  A host file that changed meanwhile is
  * never overwritten: the sandbox's version is kept beside it. */
@@ -10,6 +12,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "runner/error.h"
@@ -21,7 +24,9 @@ struct writeback {
 	bool active;
 	char host_path[PATH_MAX];
 	char private_copy[PATH_MAX + 32];
-	int lock_fd;
+	int lock_fd;                /* the file's directory: locked, and all I/O goes through it */
+	char name[NAME_MAX + 1];    /* the file's name in it */
+	struct stat orig_st;        /* the file read: only it is replaced */
 	char *orig;
 	size_t orig_len;
 };

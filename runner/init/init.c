@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include "runner/init/confine.h"
+#include "runner/init/mountcheck.h"
 #include "runner/init/status.h"
 
 static int status_dir = -1;
@@ -219,6 +221,15 @@ int main(int argc, char **argv)
 		}
 		/* a stale status from an earlier run means nothing */
 		status_clear(status_dir, status_name);
+	}
+	{
+		char mwhy[PATH_MAX + 128];
+
+		/* What is mounted is what the runner checked, before anything runs. */
+		if (mountcheck_env(mwhy, sizeof mwhy) < 0) {
+			write_status("mounts", 125, 0, "%s", mwhy);
+			return 125;
+		}
 	}
 
 	/* tini: block everything but the synchronous signals. */
