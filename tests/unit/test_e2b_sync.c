@@ -262,6 +262,7 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
+	plan(72);
 	test_clean();
 	test_links();
 	test_excluded();

@@ -315,6 +315,7 @@ static void test_big(void)
 
 int main(void)
 {
+	plan(42);
 	test_full();
 	test_big();
 	return tap_done();
