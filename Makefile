@@ -5,6 +5,7 @@
 #   make test          the whole suite (real engine, nft, Codex, tmux); needs root
 #   make san           ASan+UBSan build in build/san (tests use it with SAN=1)
 #   make fuzz          libFuzzer targets, each run FUZZ_SECONDS
+#   make mutate        every mutation in tests/mutate/*.txt must fail make check
 #   make bench         speed/memory ratios against baselines measured in the same run
 #   make setup         install what is missing on Debian and start dockerd
 #   make install PREFIX=/usr/local
@@ -132,6 +133,10 @@ fuzz-bins: | $(SETUP_FIRST)
 fuzz: fuzz-bins
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzzers $(FUZZ_SECONDS)
 
+# Each mutation runs in a scratch copy of the tree (tests/mutate/README.md).
+mutate: all unit-bins
+	tests/mutate/run.sh
+
 bench: all
 	tests/bench/run.sh
 
@@ -150,6 +155,6 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit-bins check test san fuzz-bins fuzz bench setup install clean
+.PHONY: all unit-bins check test san fuzz-bins fuzz mutate bench setup install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

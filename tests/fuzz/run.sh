@@ -1,21 +1,39 @@
 #!/bin/bash
 # Run every libFuzzer binary in DIR for SECONDS each (TAP).
-#   tests/fuzz/run.sh DIR SECONDS
+#   tests/fuzz/run.sh [--build] DIR SECONDS
+# The plan is derived from the sources: one result per tests/fuzz/fuzz_*.c
+# (a target whose binary is missing is "not ok", never left out), plus one
+# for `make fuzz-bins` with --build.
 # Prints "ok N - fuzz_x (runs)" or "not ok N - fuzz_x (crash: ...)" and exits
 # non-zero if any target crashed.  Corpora persist in DIR/corpus/<name> (the
 # repo's tests/fuzz/corpus/<name>, if present, seeds them); crash inputs are
 # left in DIR/crashes/.
 set -u
+build=0
+if [ "${1:-}" = --build ]; then build=1; shift; fi
 dir=${1:?usage: run.sh DIR SECONDS}
 secs=${2:?usage: run.sh DIR SECONDS}
 here=$(cd "$(dirname "$0")" && pwd)
 n=0
 failed=0
+names=()
+for src in "$here"/fuzz_*.c; do names+=("$(basename "$src" .c)"); done
+echo "1..$((build + ${#names[@]}))"
+if [ "$build" = 1 ]; then
+	n=1
+	if out=$(make -s -C "$here/../.." fuzz-bins 2>&1); then
+		echo "ok 1 - make fuzz-bins"
+	else
+		failed=1; echo "not ok 1 - make fuzz-bins"; echo "$out" | tail -20 | sed 's/^/# /'
+	fi
+fi
 mkdir -p "$dir/crashes"
-for bin in "$dir"/fuzz_*; do
-	[ -x "$bin" ] && [ -f "$bin" ] || continue
-	name=$(basename "$bin")
+for name in "${names[@]}"; do
+	bin=$dir/$name
 	n=$((n + 1))
+	if ! [ -x "$bin" ] || ! [ -f "$bin" ]; then
+		failed=$((failed + 1)); echo "not ok $n - $name (no binary in $dir)"; continue
+	fi
 	corpus="$dir/corpus/$name"
 	mkdir -p "$corpus"
 	seeds=()
@@ -33,5 +51,4 @@ for bin in "$dir"/fuzz_*; do
 		grep -m3 -E 'ERROR|SUMMARY|deadly' "$log" | sed 's/^/#   /'
 	fi
 done
-echo "1..$n"
 [ "$failed" = 0 ]

@@ -2,12 +2,20 @@
 # The egress firewall, proved inside real sandboxes on a Docker network we
 # build (tests/lib/world.sh): a real dnsmasq upstream with a query log, HTTP
 # hosts, a CNAME, a wildcard, a short TTL, a name resolving into a private
-# range, IPv4 and IPv6.
+# range, IPv4 and IPv6.  Every "blocked" has a positive control: the same
+# probe, from a plain container on the same network with no firewall
+# (world_probe), reaches a real listener (world_lan_up: 10.1.2.3,
+# 169.254.77.77, the gateway), and the firewall's own record of the block is
+# checked as evidence.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
+plan 91
+T_START=$(date +%s)
 trap 'world_down; cleanup_projects' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
 ok "test world up ($WORLD_NET: dnsmasq, HTTP hosts, model server)"
+world_lan_up || { not_ok "LAN listeners come up (10.1.2.3, 169.254.77.77, gateway)"; done_testing; exit 1; }
+ok "LAN listeners up at 10.1.2.3, 169.254.77.77 and the gateway 198.51.100.1"
 
 p=$(new_project)
 cp "$ROOT/tests/lib/sandbox_probe.py" "$p/probe.py"
@@ -17,21 +25,35 @@ log=$(mktemp /tmp/cs-blocked.XXXXXX); PROJECTS+=("$log")
 probe() {
     (cd "$p" && env CODEX_SANDBOX_DNS_MIN_TTL=1 HOME=/tmp/cs-test-home "$CS" exec --network "$WORLD_NET" \
         --dns "$WORLD_DNS" --allow web.test --allow alias.test --allow '*.wild.test' \
-        --allow private.test --allow short.test --allow 198.51.100.13 \
+        --allow private.test --allow meta.test --allow gw.test --allow short.test --allow 198.51.100.13 \
         --log-blocked "$log" -- python3 probe.py "$@" </dev/null 2>"$p.err")
 }
 # result CHECK OUTPUT: the result part of a probe line
 result() { grep -F -- "$1 =>" <<<"$2" | head -n1 | sed 's/.*=> //'; }
 fast() { local ms; ms=$(sed -n 's/.*(\([0-9]*\) ms)$/\1/p' <<<"$1"); [ -n "$ms" ] && [ "$ms" -lt 1000 ]; }
 
+# --- positive controls: without the firewall every probe below reaches a real
+# server (the same probes, from a plain container on the same network).
+NEG=("http 198.51.100.11 80" "http 2001:db8:1::11 80" "resolve wild.test" "resolve other.test"
+     "http other.test 80" "http private.test 80" "http 10.1.2.3 80" "http meta.test 80"
+     "http 169.254.77.77 80" "http gw.test 80" "http 198.51.100.1 80"
+     "udpdns $WORLD_DNS web.test" "tcpdns $WORLD_DNS web.test" "udpdns 127.0.0.11 web.test"
+     "udpdns 198.51.100.1 web.test" "netfilter" "write /etc/resolv.conf")
+ctl=$(world_probe "${NEG[@]}")
+diag "$ctl"
+for c in "${NEG[@]}"; do
+    like "$(result "$c" "$ctl")" '^ok ' "control, no firewall: $c succeeds"
+done
+like "$(result "http 10.1.2.3 80" "$ctl")" '^ok 10\.1\.2\.3 lan-10\.1\.2\.3' "control: 10.1.2.3 is the LAN listener"
+like "$(result "http gw.test 80" "$ctl")" '^ok 198\.51\.100\.1 lan-198\.51\.100\.1' "control: gw.test is the listener on the gateway"
+
+q_other=$(world_dns_queries other.test); q_wild=$(world_dns_queries wild.test)
+check "control: the upstream's query log counts the controls' queries" test "$q_other" -ge 1 -a "$q_wild" -ge 1
 t0=$(date +%s%N)
-out=$(probe "http 198.51.100.11 80" "http 2001:db8:1::11 80" "http web.test 80" "http alias.test 80" \
-    "http a.wild.test 80" "http web.test 80 v6" "resolve wild.test" "resolve other.test" \
-    "http other.test 80" "http private.test 80" "udpdns $WORLD_DNS web.test" "tcpdns $WORLD_DNS web.test" \
-    "udpdns 127.0.0.11 web.test" "udpdns 198.51.100.1 web.test" "http 198.51.100.1 80" \
-    "http 169.254.169.254 80" "netfilter" "write /etc/resolv.conf" "http 198.51.100.13 80")
+out=$(probe "${NEG[@]}" "http web.test 80" "http alias.test 80" \
+    "http a.wild.test 80" "http web.test 80 v6" "http 198.51.100.13 80")
 rc=$?
-diag "one sandbox, 19 probes: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+diag "one sandbox, $(( ${#NEG[@]} + 5 )) probes: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 is "$rc" 0 "probe sandbox ran"
 [ $rc -eq 0 ] || diag "$(cat "$p.err")"
 diag "$out"
@@ -49,21 +71,36 @@ fast "$r" && ok "... and fails within a second" || not_ok "... fails within a se
 r=$(result "resolve other.test" "$out");         like "$r" '^fail gaierror' "a name not on the list does not resolve"
 fast "$r" && ok "... within a second" || not_ok "... within a second ($r)"
 like "$(result "http other.test 80" "$out")" '^fail' "... and does not connect"
-like "$(result "http private.test 80" "$out")" '^fail' "an allowed name resolving into a private range does not connect"
+like "$(result "http private.test 80" "$out")" '^fail' "an allowed name resolving into a private range (10.1.2.3) does not connect"
+like "$(result "http 10.1.2.3 80" "$out")" '^fail' "the private address itself is not reachable"
+like "$(result "http meta.test 80" "$out")" '^fail' "an allowed name resolving into link-local does not connect"
+like "$(result "http 169.254.77.77 80" "$out")" '^fail' "link-local (the cloud metadata range) is not reachable"
+like "$(result "http gw.test 80" "$out")" '^fail' "an allowed name resolving to the gateway does not connect"
+like "$(result "http 198.51.100.1 80" "$out")" '^fail' "the gateway (the host) is not reachable"
 like "$(result "udpdns $WORLD_DNS web.test" "$out")" '^fail' "DNS straight to the upstream over UDP gets nothing"
 like "$(result "tcpdns $WORLD_DNS web.test" "$out")" '^fail' "DNS straight to the upstream over TCP gets nothing"
 like "$(result "udpdns 127.0.0.11 web.test" "$out")" '^fail' "Docker's embedded DNS (127.0.0.11) is not reachable"
 like "$(result "udpdns 198.51.100.1 web.test" "$out")" '^fail' "DNS to the gateway gets nothing"
-like "$(result "http 198.51.100.1 80" "$out")" '^fail' "the gateway (the host) is not reachable"
-like "$(result "http 169.254.169.254 80" "$out")" '^fail' "cloud metadata is not reachable"
+# The firewall's record of each block (--log-blocked): the guard dropped the
+# rebinding answers, the ruleset refused the connections.
+check "--log-blocked was written" test -s "$log"
+rec=$(cat "$log" 2>/dev/null)
+like "$rec" '"type":"dns-rebind","name":"private.test","addr":"10.1.2.3"' "guard event: private.test -> 10.1.2.3 dropped"
+like "$rec" '"type":"dns-rebind","name":"meta.test","addr":"169.254.77.77"' "guard event: meta.test -> 169.254.77.77 dropped"
+like "$rec" '"type":"dns-rebind","name":"gw.test","addr":"198.51.100.1","reason":"gateway' "guard event: gw.test -> the gateway dropped"
+like "$rec" '"type":"conn","addr":"10.1.2.3","proto":"tcp","port":80' "ruleset record: the connection to 10.1.2.3:80 was refused"
+like "$rec" '"type":"conn","addr":"169.254.77.77","proto":"tcp","port":80' "ruleset record: the connection to 169.254.77.77:80 was refused"
+like "$rec" '"type":"conn","addr":"198.51.100.1","proto":"tcp","port":80' "ruleset record: the connection to the gateway's port 80 was refused"
+like "$rec" '"type":"conn","addr":"198.51.100.1","proto":"udp","port":53' "ruleset record: DNS to the gateway was refused"
 like "$(result "netfilter" "$out")" '^fail EPERM' "the sandbox cannot open nftables' netlink channel"
 like "$(result "write /etc/resolv.conf" "$out")" '^fail (EROFS|EACCES)' "the sandbox cannot change resolv.conf"
 like "$(result "http 198.51.100.13 80" "$out")" '^ok 198.51.100.13 host-short' "an explicitly listed IP connects"
 
 # What reached the upstream: allowed names yes, the others never.
+# (the controls above did query other.test and wild.test: count from here)
 check "allowed names were forwarded to the upstream" test "$(world_dns_queries web.test)" -ge 1
-is "$(world_dns_queries other.test)" 0 "a name not on the list never reached the upstream"
-is "$(world_dns_queries wild.test)" 0 "the wildcard's apex never reached the upstream"
+is "$(world_dns_queries other.test)" "$q_other" "a name not on the list never reached the upstream"
+is "$(world_dns_queries wild.test)" "$q_wild" "the wildcard's apex never reached the upstream"
 
 # What was blocked is reported.
 err=$(cat "$p.err")
@@ -100,15 +137,18 @@ r=$(result "resolve other.test" "$out")
 like "$r" '^fail gaierror' "default bridge: a name not on the list does not resolve"
 fast "$r" && ok "... within a second" || not_ok "... within a second ($r)"
 
-# Preview port: published on 127.0.0.1 of the host only.
-(cd "$p" && cs exec --network "$WORLD_NET" -p 8000:18080 -- sh -c 'python3 -m http.server 8000 >/dev/null 2>&1 & sleep 4' </dev/null >/dev/null 2>&1) &
+# Preview port: published on 127.0.0.1 of the host only.  The dev server
+# runs until the test removes its go-file, so every check below sees it up.
+touch "$p/preview-run"
+(cd "$p" && cs exec --network "$WORLD_NET" -p 8000:18080 -- sh -c 'python3 -m http.server 8000 >/dev/null 2>&1 & while [ -e preview-run ]; do sleep 0.1; done' </dev/null >/dev/null 2>&1) &
 pv=$!
 if wait_for curl -fs --max-time 1 -o /dev/null http://127.0.0.1:18080/; then ok "--publish: a dev server in the sandbox is reachable on 127.0.0.1"; else not_ok "--publish reachable"; fi
 hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^198\.51\.100\.' | head -n1)
-if [ -n "$hostip" ]; then
-    code=$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' "http://$hostip:18080/" 2>/dev/null || true)
-    is "$code" 000 "--publish: not reachable on the host's other addresses"
-fi
+check "the host has another address to try ($hostip)" test -n "$hostip"
+code=$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' "http://${hostip:-0.0.0.0}:18080/" 2>/dev/null)
+is "$code" 000 "--publish: not reachable on the host's other addresses"
+check "... while the server is still up on 127.0.0.1" curl -fs --max-time 1 -o /dev/null http://127.0.0.1:18080/
+rm -f "$p/preview-run"
 wait $pv
 
 # Fail closed: an owner that cannot load its rules, or dies, means no start.
@@ -120,7 +160,9 @@ mkbroken() {  # TAG SCRIPT: an image whose codex-firewall is SCRIPT
         -H 'Content-Type: application/x-tar' --data-binary @- "http://docker/v1.41/build?t=$1&rm=1" >/dev/null
     rm -rf "$ctx"
 }
-since=$(date +%s)
+# Event times are whole seconds: start the window at the next one.
+since=$(( $(date +%s) + 1 ))
+wait_for test "$(date +%s)" -ge "$since"
 mkbroken cs-test-broken-fw:1 'echo "ERROR loading the ruleset: Operation not supported (fix: check nf_tables)"; exit 1'
 mkbroken cs-test-dead-fw:1 'exit 3'
 for img in cs-test-broken-fw:1 cs-test-dead-fw:1; do
@@ -129,14 +171,22 @@ for img in cs-test-broken-fw:1 cs-test-dead-fw:1; do
     unlike "$out" 'SANDBOX-STARTED' "$img: the sandbox never started"
     like "$out" "firewall (failed to start|exited before it was ready).*fail closed" "$img: one line says why"
 done
-created=$(api "/events?since=$since&until=$(date +%s)&filters=%7B%22event%22%3A%5B%22create%22%5D%2C%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D" | grep -c '"Action":"create"' || true)
-is "$created" 0 "no sandbox container was ever created without a ready firewall"
+# sandboxes_created FROM TO: sandbox containers created in that window; a
+# failed query prints ENGINE-QUERY-FAILED, which is no count.
+sandboxes_created() {
+    local ev
+    ev=$(curl -fsS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41/events?since=$1&until=$2&filters=%7B%22event%22%3A%5B%22create%22%5D%2C%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D") &&
+        jq -s '[.[] | select(.Action == "create")] | length' <<<"$ev" || echo ENGINE-QUERY-FAILED
+}
+# Positive control: the same query sees the sandboxes this test created before.
+check "control: the events query counts the sandboxes created earlier" test "$(sandboxes_created "$T_START" "$((since - 1))")" -ge 1
+is "$(sandboxes_created "$since" "$(date +%s)")" 0 "no sandbox container was ever created without a ready firewall"
 api /images/cs-test-broken-fw:1 -X DELETE >/dev/null; api /images/cs-test-dead-fw:1 -X DELETE >/dev/null
 
 # The owner dying mid-run stops the sandbox.
 (cd "$p" && cs exec -- sleep 60 </dev/null >/dev/null 2>"$p.err") &
 r=$!
-wait_sandboxes 1
+check "a sandbox is running" wait_sandboxes 1
 fw=$(running_role_id firewall)
 api "/containers/$fw/kill" -X POST >/dev/null
 wait $r; rc=$?

@@ -8,13 +8,21 @@ T_N=0
 T_FAIL=0
 T_PLAN=""
 # plan N: declare, before the first result, how many results this file
-# reports (a literal the file states; tests/run.sh holds it to that).
-plan() { T_PLAN=$1; echo "1..$1"; }
+# reports -- a literal the file states (tests/run.sh checks the file for
+# "plan N" and holds the output to it).  No counter ever stands in for it.
+plan() {
+    if [ -n "$T_PLAN" ] || [ "$T_N" -gt 0 ]; then
+        echo "not ok - plan $1 after a plan or a result"; T_FAIL=$((T_FAIL + 1)); return 1
+    fi
+    T_PLAN=$1; echo "1..$1"
+}
 
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
 diag()   { sed 's/^/# /' <<<"$*"; }
-skip()   { T_N=$((T_N + 1)); echo "ok $T_N - # SKIP $*"; }
+# skip DESC REASON: counted apart by tests/run.sh; under CI=true it fails
+# unless REASON starts with "unsupported:".
+skip()   { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
 
 # check DESC CMD...: passes when CMD succeeds.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
@@ -29,30 +37,46 @@ like() {
 unlike() {
     if grep -qE -- "$2" <<<"$1"; then not_ok "$3"; diag "unexpected /$2/ in:"; diag "$1"; else ok "$3"; fi
 }
+# done_testing: the file's exit status -- non-zero on a failure, on no plan,
+# or on a result count different from the plan.
 done_testing() {
-    if [ -z "$T_PLAN" ]; then echo "1..$T_N"
-    elif [ "$T_N" -ne "$T_PLAN" ]; then echo "# planned $T_PLAN results, reported $T_N"; return 1; fi
+    if [ -z "$T_PLAN" ]; then echo "# no plan: call plan N before the first result"; return 1; fi
+    if [ "$T_N" -ne "$T_PLAN" ]; then echo "# planned $T_PLAN results, reported $T_N"; return 1; fi
     [ "$T_FAIL" -eq 0 ]
 }
 
 # The Engine API, without the docker CLI.
 api() { local path=$1; shift; curl -sS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41$path" "$@"; }
+# api_get PATH JQ: a GET that must succeed (HTTP 2xx, valid JSON), filtered
+# by JQ.  On any failure it prints ENGINE-QUERY-FAILED and returns 1, so a
+# caller comparing its output with "" or a number cannot read a failed query
+# as "nothing there".
+api_get() {
+    local out
+    if out=$(curl -fsS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41$1" 2>&1) &&
+       out=$(jq -r "$2" <<<"$out" 2>&1); then
+        [ -n "$out" ] && printf '%s\n' "$out"
+        return 0
+    fi
+    echo "ENGINE-QUERY-FAILED $1: $out"
+    return 1
+}
 
 # Names of containers codex-sandbox created (label org.codex-sandbox.managed).
 our_containers() {
-    api '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22org.codex-sandbox.managed%3D1%22%5D%7D' |
-        jq -r '.[].Names[0]' 2>/dev/null | sed 's,^/,,'
+    api_get '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22org.codex-sandbox.managed%3D1%22%5D%7D' \
+        '.[].Names[0] | ltrimstr("/")'
 }
 
 # How many sandbox containers (role=sandbox) are running now.
 running_sandboxes() {
-    api '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' | jq length
+    api_get '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' length
 }
 # wait_sandboxes N: up to 10 s for N sandboxes to be running
-wait_sandboxes() { local i; for i in $(seq 100); do [ "$(running_sandboxes)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_sandboxes() { local i n; for i in $(seq 100); do n=$(running_sandboxes) && [ "$n" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 # The id of the running container with role ROLE (first one).
 running_role_id() {
-    api "/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3D$1%22%5D%7D" | jq -r '.[0].Id // empty'
+    api_get "/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3D$1%22%5D%7D" '.[0].Id // empty'
 }
 
 # A fresh project dir owned by an unprivileged user (the sandbox runs as the

@@ -19,6 +19,8 @@
 #   alias.test    CNAME web.test
 #   short.test    198.51.100.13, TTL 2 s
 #   private.test  10.1.2.3                        DNS rebinding into a private range
+#   meta.test     169.254.77.77                   ... into link-local (the metadata range)
+#   gw.test       198.51.100.1                    ... onto the gateway (the host)
 #   model.test    198.51.100.20                   the scripted Responses API server
 #   model-auth.test 198.51.100.21                 the same, requiring "Authorization: Bearer sk-test"
 #   auth.openai.com, chatgpt.com  198.51.100.30   a local stand-in (our own DNS; never the real hosts)
@@ -27,6 +29,9 @@ WORLD_DIR=""
 WORLD_IMAGE=cs-test-host:1
 WORLD_DNS=198.51.100.53
 WORLD_CTRS=()
+WORLD_LAN_PID=""
+WORLD_LAN_ADDRS=()
+WORLD_BRIDGE=""
 
 _world_api_json() {  # METHOD PATH JSON
     curl -sS --unix-socket "$DOCKER_SOCK" -X "$1" -H 'Content-Type: application/json' \
@@ -90,6 +95,8 @@ world_up() {
         "--host-record=a.wild.test,198.51.100.12",
         "--host-record=wild.test,198.51.100.12",
         "--host-record=private.test,10.1.2.3",
+        "--host-record=meta.test,169.254.77.77",
+        "--host-record=gw.test,198.51.100.1",
         "--host-record=short.test,198.51.100.13,2",
         "--host-record=model.test,198.51.100.20",
         "--host-record=model-auth.test,198.51.100.21",
@@ -111,12 +118,60 @@ world_up() {
     wait_for sh -c "curl -fs --max-time 1 http://198.51.100.10/ >/dev/null 2>&1 && curl -fs --max-time 1 http://198.51.100.20:8080/_health >/dev/null 2>&1 && curl -fs --max-time 1 http://198.51.100.21:8080/_health >/dev/null 2>&1 && grep -q 'started' $WORLD_DIR/dnsmasq.log 2>/dev/null"
 }
 
+# world_lan_up: real listeners where the sandbox must not reach (HTTP on 80,
+# DNS on UDP 53; tests/lib/lan_listeners.py) at 10.1.2.3 (private.test),
+# 169.254.77.77 (meta.test; not .169.254, which would shadow this host's own
+# cloud metadata service) and the gateway 198.51.100.1 (gw.test).  The first
+# two are added to the world's bridge on the host, so the sandbox's default
+# route reaches them; world_down removes everything.
+world_lan_up() {
+    local id a
+    id=$(api_get "/networks/$WORLD_NET" .Id) || return 1
+    WORLD_BRIDGE=br-${id:0:12}
+    for a in 10.1.2.3 169.254.77.77; do
+        ip addr add "$a/32" dev "$WORLD_BRIDGE" || return 1
+        WORLD_LAN_ADDRS+=("$a")
+    done
+    python3 "$ROOT/tests/lib/lan_listeners.py" "$WORLD_DIR/lan.ready" 10.1.2.3 169.254.77.77 198.51.100.1 \
+        >"$WORLD_DIR/lan.log" 2>&1 &
+    WORLD_LAN_PID=$!
+    wait_for test -e "$WORLD_DIR/lan.ready"
+}
+
+# world_probe CHECK...: tests/lib/sandbox_probe.py in a plain container on
+# the world network, with no firewall: the positive control of a probe the
+# sandbox must fail.  Prints the probe's lines.
+world_probe() {
+    local cmd body id
+    cp "$ROOT/tests/lib/sandbox_probe.py" "$WORLD_DIR/probe.py"
+    cmd=$(printf '%s\n' "$@" | jq -R . | jq -sc '["python3","/world/probe.py"] + .')
+    body=$(jq -nc --arg img "$WORLD_IMAGE" --arg net "$WORLD_NET" --arg dir "$WORLD_DIR" \
+        --arg dns "$WORLD_DNS" --argjson cmd "$cmd" \
+        '{Image:$img, Cmd:$cmd, User:"0:0", Tty:true, Labels:{"cs-test":"1"},
+          HostConfig:{NetworkMode:$net, Dns:[$dns], Mounts:[{Type:"bind",Source:$dir,Target:"/world"}]}}')
+    id=$(_world_api_json POST /containers/create "$body" | jq -r '.Id // empty')
+    [ -n "$id" ] || { echo "world_probe: create failed"; return 1; }
+    api "/containers/$id/start" -X POST >/dev/null &&
+        api "/containers/$id/wait" -X POST >/dev/null &&
+        api "/containers/$id/logs?stdout=1&stderr=1" | tr -d '\r'
+    api "/containers/$id?force=1" -X DELETE >/dev/null 2>&1
+}
+
 world_down() {
-    local id
+    local id a
+    if [ -n "$WORLD_LAN_PID" ]; then kill "$WORLD_LAN_PID" 2>/dev/null; wait "$WORLD_LAN_PID" 2>/dev/null; fi
+    WORLD_LAN_PID=""
+    for a in "${WORLD_LAN_ADDRS[@]:-}"; do
+        [ -n "$a" ] && ip addr del "$a/32" dev "$WORLD_BRIDGE" 2>/dev/null
+    done
+    WORLD_LAN_ADDRS=()
     for id in "${WORLD_CTRS[@]:-}"; do
         [ -n "$id" ] && api "/containers/$id?force=1&v=1" -X DELETE >/dev/null 2>&1
     done
     WORLD_CTRS=()
+WORLD_LAN_PID=""
+WORLD_LAN_ADDRS=()
+WORLD_BRIDGE=""
     api "/networks/$WORLD_NET" -X DELETE >/dev/null 2>&1
     [ -n "$WORLD_DIR" ] && rm -rf "$WORLD_DIR"
     return 0
@@ -146,4 +201,9 @@ model_catalog_json = "/codex_home/catalog.json"
 T
 }
 
-world_dns_queries() { grep -c "query\[[A-Z]*\] $1 from" "$WORLD_DIR/dnsmasq.log" 2>/dev/null || true; }
+# (a missing log is an error, not "0 queries")
+world_dns_queries() {
+    [ -f "$WORLD_DIR/dnsmasq.log" ] || { echo "NO-DNSMASQ-LOG"; return 1; }
+    grep -c "query\[[A-Z]*\] $1 from" "$WORLD_DIR/dnsmasq.log"
+    return 0
+}

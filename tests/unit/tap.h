@@ -1,6 +1,8 @@
 /* Minimal TAP producer for the C unit tests (crun's RUN_TEST idea).
- * Each test binary prints "ok N - name" / "not ok N - name" lines and a
- * trailing plan; tests/run.sh counts them. */
+ * Each test binary first declares its plan with plan(N) -- N a literal in
+ * the test file -- then prints "ok N - name" / "not ok N - name" lines;
+ * tests/run.sh holds it to the plan (a result before the plan, no plan, or a
+ * count different from the plan fails the run). */
 #ifndef TAP_H
 #define TAP_H
 
@@ -9,12 +11,18 @@
 
 static int tap_n, tap_failed, tap_plan = -1;
 
-/* plan(N): declare, before the first result, how many results follow (a
- * literal in the test file; tests/run.sh holds the file to it). */
+/* plan(N): declare, before the first result, how many results follow.  A
+ * second plan, or a plan after a result, is itself a failure. */
 static inline void plan(int n)
 {
+	if (tap_plan >= 0 || tap_n > 0) {
+		printf("# plan(%d) after a plan or a result\n", n);
+		tap_failed++;
+		return;
+	}
 	tap_plan = n;
 	printf("1..%d\n", n);
+	fflush(stdout);
 }
 
 #define ok(cond, ...) do { \
@@ -23,6 +31,7 @@ static inline void plan(int n)
 	printf(__VA_ARGS__); \
 	printf("\n"); \
 	if (!_c) { tap_failed++; printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); } \
+	fflush(stdout); \
 } while (0)
 
 #define is_str(got, want, ...) do { \
@@ -38,11 +47,15 @@ static inline void plan(int n)
 	if (_g != _w) printf("#   got: %lld want: %lld\n", _g, _w); \
 } while (0)
 
+/* The exit status: non-zero on a failure, a missing plan, or a result count
+ * different from the plan (no counter ever stands in for the plan). */
 static inline int tap_done(void)
 {
-	if (tap_plan < 0)
-		printf("1..%d\n", tap_n);
-	else if (tap_n != tap_plan) {
+	if (tap_plan < 0) {
+		printf("# no plan: call plan(N) before the first result\n");
+		return 1;
+	}
+	if (tap_n != tap_plan) {
 		printf("# planned %d results, reported %d\n", tap_plan, tap_n);
 		return 1;
 	}

@@ -205,6 +205,7 @@ static void test_guard(void)
 
 int main(void)
 {
+	plan(115);
 	test_syntax();
 	test_split_dedup();
 	test_match();

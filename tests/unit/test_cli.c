@@ -10,6 +10,7 @@ static int parse(struct cs_opts *o, struct cs_err *e, int argc, char **argv)
 
 int main(void)
 {
+	plan(38);
 	struct cs_opts o;
 	struct cs_err e;
 

@@ -215,6 +215,7 @@ static void test_base64(void)
 
 int main(void)
 {
+	plan(39);
 	test_framing();
 	test_partial_and_errors();
 	test_trailer();

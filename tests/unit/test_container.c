@@ -44,6 +44,7 @@ static cJSON *find_mount(cJSON *mounts, const char *target)
 
 int main(void)
 {
+	plan(31);
 	struct sandbox_plan p;
 	struct runner_identity id;
 	struct plan_mount mounts[4] = {

@@ -311,6 +311,7 @@ static void test_build(void)
 
 int main(void)
 {
+	plan(108);
 	test_query();
 	test_answer();
 	test_build();

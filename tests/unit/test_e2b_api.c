@@ -145,6 +145,7 @@ static void test_body(void)
 
 int main(void)
 {
+	plan(21);
 	test_cfg();
 	test_errors();
 	test_body();

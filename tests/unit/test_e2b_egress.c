@@ -29,6 +29,7 @@ static bool has(const struct strv *s, const char *v)
 
 int main(void)
 {
+	plan(20);
 	struct allowlist al;
 	struct e2b_egress eg = { 0 };
 	struct cs_err e = { 0 };

@@ -103,6 +103,7 @@ static void test_tally(void)
 
 int main(void)
 {
+	plan(38);
 	test_hostport();
 	test_resolv();
 	test_tally();

@@ -127,6 +127,7 @@ static bool argv_has(const struct sandbox_plan *p, const char *arg)
 
 int main(void)
 {
+	plan(84);
 	struct sandbox_plan p;
 	struct cs_err e;
 	char wd[PATH_MAX], home[PATH_MAX];

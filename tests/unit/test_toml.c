@@ -9,6 +9,7 @@ static int has(const char *text, const char *key)
 
 int main(void)
 {
+	plan(14);
 	ok(has("check_for_update_on_startup = true\n", "check_for_update_on_startup"), "top-level key");
 	ok(!has("# check_for_update_on_startup = true\n", "check_for_update_on_startup"), "comment ignored");
 	ok(has("[features]\ndaemon_auto_start = true\n", "features.daemon_auto_start"), "table header");

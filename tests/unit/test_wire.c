@@ -31,6 +31,7 @@ static void collect(void *ctx, int stream, const char *d, size_t n)
 
 int main(void)
 {
+	plan(26);
 	/* mux: frames split at every possible point */
 	{
 		const unsigned char stream[] = {
