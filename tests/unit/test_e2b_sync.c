@@ -288,6 +288,10 @@ static void test_guard_and_scan(void)
 	(void)!symlink(q, p);                                 /* absolute, but inside */
 	snprintf(p, sizeof p, "%s/proj/fifo", root);
 	mkfifo(p, 0644);
+	snprintf(p, sizeof p, "%s/proj/dot", root);
+	(void)!symlink(".", p);                               /* inside */
+	snprintf(p, sizeof p, "%s/proj/up", root);
+	(void)!symlink("dot/..", p);                          /* lexically inside, really the parent */
 
 	snprintf(p, sizeof p, "%s/proj", root);
 	rfd = open(p, O_RDONLY | O_DIRECTORY);
@@ -316,7 +320,9 @@ static void test_guard_and_scan(void)
 	   "an inside symlink is kept as a link");
 	ok(sync_list_find(&s.files, "abs") && strcmp(sync_list_find(&s.files, "abs")->link, "a.txt") == 0,
 	   "an absolute symlink into the project becomes relative");
-	ok(!sync_list_find(&s.files, "out") && s.links_out == 1, "a symlink pointing out is skipped and counted");
+	ok(!sync_list_find(&s.files, "out") && !sync_list_find(&s.files, "up") && s.links_out == 2,
+	   "symlinks leading out (judged on disk: up -> dot/.. too) are skipped and counted");
+	ok(sync_list_find(&s.files, "dot") != NULL, "... dot -> . is kept");
 	ok(!sync_list_find(&s.files, "fifo") && s.special == 1, "a fifo is skipped and counted");
 	sync_scan_free(&s);
 
@@ -363,7 +369,7 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
-	plan(75);
+	plan(76);
 	test_clean();
 	test_excluded();
 	test_size();
