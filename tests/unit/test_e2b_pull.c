@@ -196,6 +196,7 @@ static void test_hostile_listing(void)
 	sync_list_add(&t[0].manifest, &m);
 	sync_list_sort(&t[0].manifest);
 	put("proj/conflict.txt", "local edit\n");   /* changed here too */
+	put("proj/conflict.txt.e2b-remote", "older\n");   /* from an earlier sync */
 
 	alarm(20);   /* opening the fifo would block: fail loudly instead */
 	ok(sync_apply(t, 2, lists, fake_fetch, &f, 1u << 20, getuid(), getgid(), &rep, &e) == 0,
@@ -222,7 +223,8 @@ static void test_hostile_listing(void)
 	}
 	is_str(slurp("proj/fifo.txt.e2b-remote"), "remote", "... the sandbox's version is beside it");
 	is_str(slurp("proj/conflict.txt"), "local edit\n", "a file changed on both sides keeps the local edit");
-	is_str(slurp("proj/conflict.txt.e2b-remote"), "remote\n", "... the sandbox's version is beside it");
+	is_str(slurp("proj/conflict.txt.e2b-remote"), "older\n", "... an earlier .e2b-remote is never replaced");
+	is_str(slurp("proj/conflict.txt.e2b-remote.2"), "remote\n", "... the sandbox's version is beside it, as .2");
 	is_int(rep.updated * 100 + rep.created * 10 + rep.conflicts, 112,
 	       "counted: 1 updated, 1 created, 2 conflicts");
 	is_int(rep.skipped, 6, "counted: 3 links and 3 paths below links not copied");
@@ -307,7 +309,7 @@ int main(void)
 {
 	char p[PATH_MAX];
 
-	plan(27);
+	plan(28);
 	snprintf(root, sizeof root, "/tmp/cs-test-pull.XXXXXX");
 	ok(mkdtemp(root) != NULL, "a scratch directory");
 	if (access(root, W_OK) != 0) {

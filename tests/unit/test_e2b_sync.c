@@ -200,6 +200,10 @@ static void test_state_file(const char *proj)
 			"\"files\":[[\"x\",\"l\",1,420,\"\"]]}]}",
 			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
 			"\"files\":[[\"ok\",\"f\",1,420,\"\"],[\"x\",\"f\",1.5,420,\"\"]]}]}",
+			/* the first tree is fine and loaded, the second is not: nothing stays */
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"ok\",\"f\",1,420,\"\"]]},{\"name\":\"other\",\"root\":\"/o\",\"remote\":\"/o\","
+			"\"files\":[[\"/abs\",\"f\",1,420,\"\"]]}]}",
 		};
 		int refused = 0, emptied = 0;
 
@@ -211,7 +215,7 @@ static void test_state_file(const char *proj)
 			sync_list_free(&t.manifest);
 		}
 		is_int(refused, sizeof bad / sizeof bad[0],
-		       "each malformed state is refused (shape, id, path, type, size, mode, sha, link, fraction)");
+		       "each malformed state is refused (shape, id, path, type, size, mode, sha, link, fraction, 2nd tree)");
 		is_int(emptied, sizeof bad / sizeof bad[0], "... all or nothing: no manifest half loaded");
 		snprintf(good, sizeof good, "{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\","
 			 "\"root\":\"%s\",\"remote\":\"/app/x\",\"files\":[[\"ok\",\"f\",1,420,\"\"],"
