@@ -135,6 +135,8 @@ static void test_decide(void)
 	is_int(sync_decide(false, LOCAL_ABSENT), ACT_WRITE, "new there, absent here: create");
 	is_int(sync_decide(false, LOCAL_OTHER), ACT_CONFLICT, "new there, a different file here: conflict");
 	is_int(sync_decide(false, LOCAL_AS_REMOTE), ACT_NONE, "new there, same file here: nothing");
+	is_int(sync_decide(false, LOCAL_AS_UPLOADED), ACT_CONFLICT,
+	       "not in the manifest yet \"as uploaded\" (a bug elsewhere): conflict, never overwrite");
 }
 
 static char root[PATH_MAX];
@@ -373,7 +375,7 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
-	plan(76);
+	plan(77);
 	test_clean();
 	test_excluded();
 	test_size();
