@@ -177,7 +177,9 @@ static int root_setup(struct job *j, struct e2b_client *cl, bool allowlist, stru
 		const char *src = rw ? j->wb.private_copy : p->auth_file;
 		struct stat st;
 
-		fd = open(src, O_RDONLY | O_CLOEXEC);
+		/* Non-blocking: a fifo there must not hang us; it is then
+		 * refused as not a regular file. */
+		fd = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AUTH_MAX) {
 			cs_fail(err, fd < 0 ? errno : EINVAL, "reading %s", src);
 			goto out;

@@ -169,6 +169,16 @@ void sync_report_free(struct sync_report *r);
 int sync_pull(struct e2b_client *cl, const struct e2b_sandbox *sb, struct sync_tree *trees,
 	      size_t n_trees, uint64_t limit, uid_t uid, gid_t gid, struct sync_report *rep,
 	      struct cs_err *err);
+/* The local half of sync_pull, given the sandbox's parsed listing (LISTS[i]
+ * for TREES[i]) and a way to fetch a file's bytes (FETCH writes at most MAX
+ * bytes of REMOTE to FD, hashing them into H; 1 done, 0 gone, -1 ERR).
+ * Unit-tested with a fake fetch (tests/unit/test_e2b_pull.c). */
+struct sha256;
+typedef int (*sync_fetch_fn)(void *ctx, const char *remote, int fd, uint64_t max, uint64_t *got,
+			     struct sha256 *h, struct cs_err *err);
+int sync_apply(struct sync_tree *trees, size_t n_trees, const struct sync_list *lists,
+	       sync_fetch_fn fetch, void *fctx, uint64_t limit, uid_t uid, gid_t gid,
+	       struct sync_report *rep, struct cs_err *err);
 /* Print the summary (and the per-file lines) to stderr. */
 void sync_report_print(const struct sync_report *r);
 

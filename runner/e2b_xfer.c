@@ -348,8 +348,8 @@ static int place_beside(int pfd, const char *tmp, const char *base, char *name, 
 }
 
 struct pull_ctx {
-	struct e2b_client *cl;
-	const struct e2b_sandbox *sb;
+	sync_fetch_fn fetch;
+	void *fctx;
 	struct sync_tree *t;
 	int rootfd;
 	uint64_t limit, used;
@@ -414,7 +414,7 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 	}
 	snprintf(rpath, sizeof rpath, "%s/%s", c->t->remote, r->path);
 	sha256_init(&h);
-	d = e2b_download(c->cl, c->sb, E2B_USER, rpath, fd, c->limit - c->used, &n, &h, err);
+	d = c->fetch(c->fctx, rpath, fd, c->limit - c->used, &n, &h, err);
 	if (d < 0) {
 		unlinkat(pfd, tmp, 0);   /* no partial file left behind */
 		rc = -1;
@@ -572,26 +572,33 @@ out:
 	return rc;
 }
 
-int sync_pull(struct e2b_client *cl, const struct e2b_sandbox *sb, struct sync_tree *trees,
-	      size_t n_trees, uint64_t limit, uid_t uid, gid_t gid, struct sync_report *rep,
-	      struct cs_err *err)
+struct envd_fetch {
+	struct e2b_client *cl;
+	const struct e2b_sandbox *sb;
+};
+
+static int envd_fetch(void *ctx, const char *remote, int fd, uint64_t max, uint64_t *got,
+		      struct sha256 *h, struct cs_err *err)
 {
-	struct sync_list lists[4] = { 0 };
-	int rc = -1;
+	struct envd_fetch *f = ctx;
+
+	return e2b_download(f->cl, f->sb, E2B_USER, remote, fd, max, got, h, err);
+}
+
+int sync_apply(struct sync_tree *trees, size_t n_trees, const struct sync_list *lists,
+	       sync_fetch_fn fetch, void *fctx, uint64_t limit, uid_t uid, gid_t gid,
+	       struct sync_report *rep, struct cs_err *err)
+{
 	uint64_t used = 0;
 
-	if (n_trees > 4)
-		n_trees = 4;
-	if (remote_listing(cl, sb, trees, n_trees, lists, err) < 0)
-		goto out;
 	for (size_t i = 0; i < n_trees; i++) {
-		struct pull_ctx c = { .cl = cl, .sb = sb, .t = &trees[i], .limit = limit,
+		struct pull_ctx c = { .fetch = fetch, .fctx = fctx, .t = &trees[i], .limit = limit,
 				      .used = used, .uid = uid, .gid = gid, .rep = rep };
 		int r;
 
 		c.rootfd = sync_open_root(trees[0].root, trees[i].root, err);
 		if (c.rootfd < 0)
-			goto out;
+			return -1;
 		r = pull_tree(&c, &lists[i], err);
 		close(c.rootfd);
 		used = c.used;
@@ -603,13 +610,27 @@ int sync_pull(struct e2b_client *cl, const struct e2b_sandbox *sb, struct sync_t
 		sync_list_sort(&c.next);
 		if (r < 0) {
 			sync_list_free(&c.next);
-			goto out;
+			return -1;
 		}
 		sync_list_free(&trees[i].manifest);
 		trees[i].manifest = c.next;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int sync_pull(struct e2b_client *cl, const struct e2b_sandbox *sb, struct sync_tree *trees,
+	      size_t n_trees, uint64_t limit, uid_t uid, gid_t gid, struct sync_report *rep,
+	      struct cs_err *err)
+{
+	struct sync_list lists[4] = { 0 };
+	struct envd_fetch f = { .cl = cl, .sb = sb };
+	int rc = -1;
+
+	if (n_trees > 4)
+		n_trees = 4;
+	if (remote_listing(cl, sb, trees, n_trees, lists, err) == 0 &&
+	    sync_apply(trees, n_trees, lists, envd_fetch, &f, limit, uid, gid, rep, err) == 0)
+		rc = 0;
 	for (int i = 0; i < 4; i++)
 		sync_list_free(&lists[i]);
 	return rc;

@@ -135,6 +135,8 @@ static void test_decide(void)
 	is_int(sync_decide(false, LOCAL_ABSENT), ACT_WRITE, "new there, absent here: create");
 	is_int(sync_decide(false, LOCAL_OTHER), ACT_CONFLICT, "new there, a different file here: conflict");
 	is_int(sync_decide(false, LOCAL_AS_REMOTE), ACT_NONE, "new there, same file here: nothing");
+	is_int(sync_decide(false, LOCAL_AS_UPLOADED), ACT_CONFLICT,
+	       "not in the manifest yet \"as uploaded\" (a bug elsewhere): conflict, never overwrite");
 }
 
 static char root[PATH_MAX];
@@ -200,6 +202,10 @@ static void test_state_file(const char *proj)
 			"\"files\":[[\"x\",\"l\",1,420,\"\"]]}]}",
 			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
 			"\"files\":[[\"ok\",\"f\",1,420,\"\"],[\"x\",\"f\",1.5,420,\"\"]]}]}",
+			/* the first tree is fine and loaded, the second is not: nothing stays */
+			"{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\",\"root\":\"%s\",\"remote\":\"/app/x\","
+			"\"files\":[[\"ok\",\"f\",1,420,\"\"]]},{\"name\":\"other\",\"root\":\"/o\",\"remote\":\"/o\","
+			"\"files\":[[\"/abs\",\"f\",1,420,\"\"]]}]}",
 		};
 		int refused = 0, emptied = 0;
 
@@ -211,7 +217,7 @@ static void test_state_file(const char *proj)
 			sync_list_free(&t.manifest);
 		}
 		is_int(refused, sizeof bad / sizeof bad[0],
-		       "each malformed state is refused (shape, id, path, type, size, mode, sha, link, fraction)");
+		       "each malformed state is refused (shape, id, path, type, size, mode, sha, link, fraction, 2nd tree)");
 		is_int(emptied, sizeof bad / sizeof bad[0], "... all or nothing: no manifest half loaded");
 		snprintf(good, sizeof good, "{\"sandboxID\":\"iparse\",\"trees\":[{\"name\":\"project\","
 			 "\"root\":\"%s\",\"remote\":\"/app/x\",\"files\":[[\"ok\",\"f\",1,420,\"\"],"
@@ -288,6 +294,10 @@ static void test_guard_and_scan(void)
 	(void)!symlink(q, p);                                 /* absolute, but inside */
 	snprintf(p, sizeof p, "%s/proj/fifo", root);
 	mkfifo(p, 0644);
+	snprintf(p, sizeof p, "%s/proj/dot", root);
+	(void)!symlink(".", p);                               /* inside */
+	snprintf(p, sizeof p, "%s/proj/up", root);
+	(void)!symlink("dot/..", p);                          /* lexically inside, really the parent */
 
 	snprintf(p, sizeof p, "%s/proj", root);
 	rfd = open(p, O_RDONLY | O_DIRECTORY);
@@ -316,7 +326,9 @@ static void test_guard_and_scan(void)
 	   "an inside symlink is kept as a link");
 	ok(sync_list_find(&s.files, "abs") && strcmp(sync_list_find(&s.files, "abs")->link, "a.txt") == 0,
 	   "an absolute symlink into the project becomes relative");
-	ok(!sync_list_find(&s.files, "out") && s.links_out == 1, "a symlink pointing out is skipped and counted");
+	ok(!sync_list_find(&s.files, "out") && !sync_list_find(&s.files, "up") && s.links_out == 2,
+	   "symlinks leading out (judged on disk: up -> dot/.. too) are skipped and counted");
+	ok(sync_list_find(&s.files, "dot") != NULL, "... dot -> . is kept");
 	ok(!sync_list_find(&s.files, "fifo") && s.special == 1, "a fifo is skipped and counted");
 	sync_scan_free(&s);
 
@@ -363,7 +375,7 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
-	plan(75);
+	plan(77);
 	test_clean();
 	test_excluded();
 	test_size();
