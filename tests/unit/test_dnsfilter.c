@@ -395,7 +395,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(83);
+	plan(87);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -407,7 +407,7 @@ int main(void)
 
 		ok(lookup("allowed.test", DNS_T_A, 0, a, 2, &s, &r, &u), "allowed name answered");
 		is_str(u.q.text, "allowed.test", "upstream asked for the name");
-		ok(u.q.id != 0x4242 || rd16(u.raw) != 0x4242, "upstream query has a fresh id");
+		ok(u.q.id != 0x4242, "upstream query has a fresh id");
 		ok(u.q.edns && u.q.udp_size == DNS_UDP_MAX_EDNS, "upstream query advertises EDNS %d",
 		   DNS_UDP_MAX_EDNS);
 		is_int(rd16(r.b), 0x4242, "client's id echoed");
@@ -536,6 +536,18 @@ int main(void)
 		ok(lookup("allowed.test", DNS_T_A, 0, a, 40, &s, &r, &u), "answer with 40 addresses");
 		is_int(s.n_allow, 32, "32 sent to the parent (max_addrs)");
 		is_int(r.a.n_addr, 32, "32 in the reply");
+		ok(r.len > DNS_UDP_MAX_PLAIN && !(r.b[2] & 0x02), "...to an EDNS client: %zu bytes, no TC", r.len);
+
+		/* the same to a client without EDNS: 512 bytes at most, TC */
+		pquery(&p, 0x4343, "allowed.test", DNS_T_A, 0);
+		client_send(&p);
+		ok(up_recv(&u), "plain (no EDNS) query forwarded");
+		up_answer_start(&p, &u, 0, 40);
+		for (int i = 0; i < 40; i++)
+			rr_a(&p, DNS_HDR, a[i], 300);
+		up_send(&u, &p);
+		ok(await_reply(&s, &r, F.client), "answered");
+		ok(r.len <= DNS_UDP_MAX_PLAIN && (r.b[2] & 0x02), "...in %zu <= 512 bytes with TC set", r.len);
 	}
 	{
 		/* client query size: 1232 bytes is served, 1233 gets FORMERR */
