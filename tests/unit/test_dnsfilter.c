@@ -395,7 +395,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(87);
+	plan(90);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -663,6 +663,25 @@ int main(void)
 		parse_reply(&r, "allowed.test", DNS_T_A);
 		ok(r.a.n_addr == 1 && reply_has(&r, "198.51.100.67") && !allowed_has(&s, "198.51.100.66"),
 		   "only the answer with the query's id counts");
+	}
+
+	/* queries in flight: DNSF_MAX_PENDING forwarded, the next one gets
+	 * SERVFAIL at once (last: the upstream never answers these) */
+	{
+		int fwd = 0;
+
+		for (int i = 0; i < DNSF_MAX_PENDING; i++) {
+			pquery(&p, 0x1000 + (unsigned)i, "allowed.test", DNS_T_A, 0);
+			client_send(&p);
+		}
+		for (int i = 0; i < DNSF_MAX_PENDING && up_recv(&u); i++)
+			fwd++;
+		is_int(fwd, DNSF_MAX_PENDING, "%d queries in flight upstream", DNSF_MAX_PENDING);
+		pquery(&p, 0x2000, "allowed.test", DNS_T_A, 0);
+		client_send(&p);
+		ok(await_reply(&s, &r, F.client), "one more is answered at once");
+		ok(rd16(r.b) == 0x2000 && rcode_of(&r) == DNS_R_SERVFAIL, "...with SERVFAIL (id %#x rcode %u)",
+		   rd16(r.b), rcode_of(&r));
 	}
 
 	/* the parent going away ends the filter */
