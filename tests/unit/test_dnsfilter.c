@@ -395,7 +395,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(83);
+	plan(90);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -407,7 +407,7 @@ int main(void)
 
 		ok(lookup("allowed.test", DNS_T_A, 0, a, 2, &s, &r, &u), "allowed name answered");
 		is_str(u.q.text, "allowed.test", "upstream asked for the name");
-		ok(u.q.id != 0x4242 || rd16(u.raw) != 0x4242, "upstream query has a fresh id");
+		ok(u.q.id != 0x4242, "upstream query has a fresh id");
 		ok(u.q.edns && u.q.udp_size == DNS_UDP_MAX_EDNS, "upstream query advertises EDNS %d",
 		   DNS_UDP_MAX_EDNS);
 		is_int(rd16(r.b), 0x4242, "client's id echoed");
@@ -536,6 +536,18 @@ int main(void)
 		ok(lookup("allowed.test", DNS_T_A, 0, a, 40, &s, &r, &u), "answer with 40 addresses");
 		is_int(s.n_allow, 32, "32 sent to the parent (max_addrs)");
 		is_int(r.a.n_addr, 32, "32 in the reply");
+		ok(r.len > DNS_UDP_MAX_PLAIN && !(r.b[2] & 0x02), "...to an EDNS client: %zu bytes, no TC", r.len);
+
+		/* the same to a client without EDNS: 512 bytes at most, TC */
+		pquery(&p, 0x4343, "allowed.test", DNS_T_A, 0);
+		client_send(&p);
+		ok(up_recv(&u), "plain (no EDNS) query forwarded");
+		up_answer_start(&p, &u, 0, 40);
+		for (int i = 0; i < 40; i++)
+			rr_a(&p, DNS_HDR, a[i], 300);
+		up_send(&u, &p);
+		ok(await_reply(&s, &r, F.client), "answered");
+		ok(r.len <= DNS_UDP_MAX_PLAIN && (r.b[2] & 0x02), "...in %zu <= 512 bytes with TC set", r.len);
 	}
 	{
 		/* client query size: 1232 bytes is served, 1233 gets FORMERR */
@@ -651,6 +663,25 @@ int main(void)
 		parse_reply(&r, "allowed.test", DNS_T_A);
 		ok(r.a.n_addr == 1 && reply_has(&r, "198.51.100.67") && !allowed_has(&s, "198.51.100.66"),
 		   "only the answer with the query's id counts");
+	}
+
+	/* queries in flight: DNSF_MAX_PENDING forwarded, the next one gets
+	 * SERVFAIL at once (last: the upstream never answers these) */
+	{
+		int fwd = 0;
+
+		for (int i = 0; i < DNSF_MAX_PENDING; i++) {
+			pquery(&p, 0x1000 + (unsigned)i, "allowed.test", DNS_T_A, 0);
+			client_send(&p);
+		}
+		for (int i = 0; i < DNSF_MAX_PENDING && up_recv(&u); i++)
+			fwd++;
+		is_int(fwd, DNSF_MAX_PENDING, "%d queries in flight upstream", DNSF_MAX_PENDING);
+		pquery(&p, 0x2000, "allowed.test", DNS_T_A, 0);
+		client_send(&p);
+		ok(await_reply(&s, &r, F.client), "one more is answered at once");
+		ok(rd16(r.b) == 0x2000 && rcode_of(&r) == DNS_R_SERVFAIL, "...with SERVFAIL (id %#x rcode %u)",
+		   rd16(r.b), rcode_of(&r));
 	}
 
 	/* the parent going away ends the filter */
