@@ -1,7 +1,9 @@
 #include "runner/pod.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "firewall/guard.h"
 #include "runner/docker.h"
 #include "runner/hijack.h"
 #include "runner/sig.h"
@@ -104,7 +107,46 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 	return b;
 }
 
-static void handle_line(struct pod *pod, const char *line, size_t len)
+/* The host's own addresses (every interface) as --guard-host options: the
+ * firewall runs in the sandbox's namespace and cannot see them, and no DNS
+ * answer may point at them.  Addresses the guard refuses by range anyway
+ * (loopback, private, link-local) are left out.  Fails closed. */
+static int add_host_addrs(cJSON *cmd, struct cs_err *err)
+{
+	struct ifaddrs *ifa, *i;
+	struct guard seen;
+
+	if (getifaddrs(&ifa) < 0)
+		return cs_fail(err, errno, "listing the host's addresses (getifaddrs)");
+	guard_init(&seen);
+	for (i = ifa; i; i = i->ifa_next) {
+		int fam = i->ifa_addr ? i->ifa_addr->sa_family : AF_UNSPEC;
+		const unsigned char *a;
+		char text[INET6_ADDRSTRLEN];
+		int r;
+
+		if (fam == AF_INET)
+			a = (const unsigned char *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+		else if (fam == AF_INET6)
+			a = (const unsigned char *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
+		else
+			continue;
+		if (guard_check(&seen, fam, a) || !inet_ntop(fam, a, text, sizeof text))
+			continue;               /* refused by range, or already passed */
+		if ((r = guard_add_host(&seen, fam, a)) < 0) {
+			freeifaddrs(ifa);
+			cs_fail(err, 0, "the host has more than %d public IPv%c addresses", GUARD_MAX_HOST,
+				fam == AF_INET ? '4' : '6');
+			return cs_hint(err, "the firewall's rebinding guard cannot hold them all");
+		}
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("--guard-host"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(text));
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+void pod_handle_line(struct pod *pod, const char *line, size_t len)
 {
 	char text[POD_LINE_MAX + 1];
 	const char *sp;
@@ -154,7 +196,7 @@ static void on_stream(void *ctx, int stream, const char *data, size_t len)
 		return;
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] == '\n') {
-			handle_line(pod, pod->line.data ? pod->line.data : "", pod->line.len);
+			pod_handle_line(pod, pod->line.data ? pod->line.data : "", pod->line.len);
 			buf_reset(&pod->line);
 		} else if (pod->line.len < POD_LINE_MAX && buf_append(&pod->line, data + i, 1) < 0) {
 			buf_init(&pod->line, POD_LINE_MAX + 1);
@@ -245,6 +287,11 @@ int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
 	buf_init(&early, 1u << 16);
 
 	body = pod_owner_body(p, id, NULL);
+	if (add_host_addrs(cJSON_GetObjectItemCaseSensitive(body, "Cmd"), err) < 0) {
+		cJSON_Delete(body);
+		buf_free(&early);
+		return cs_wrap(err, "configuring the sandbox's firewall");
+	}
 	snprintf(pod->owner_name, sizeof pod->owner_name, "%s-%.8s-fw", p->name_base, id->run_id);
 	snprintf(path, sizeof path, "/containers/create?name=%s", pod->owner_name);
 	st = docker_call_json(d, "POST", path, body, &resp, err);

@@ -49,6 +49,10 @@ void pod_stop(struct pod *pod, struct docker *d, const struct sandbox_plan *p);
 /* The owner's create body (pure; tests). */
 cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity *id,
 		      const char *resolv_conf);
+/* One line of the owner's stdout (without its newline; only its first 8 KiB
+ * count): READY / ERROR / EVENT / SUMMARY update POD, anything
+ * else is ignored.  POD needs only a records array (fuzzed). */
+void pod_handle_line(struct pod *pod, const char *line, size_t len);
 /* Format the human summary of blocked traffic from RECORDS (pure; tests).
  * Returns the number of lines written into OUT. */
 int pod_summary_text(const cJSON *records, struct buf *out);
