@@ -126,8 +126,11 @@ scmp_filter_ctx filter_build(char *why, size_t whysz)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* Only the native ABI is described by the rules; any other kills. */
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0) {
+	/* Only the native ABI is described by the rules; any other kills.
+	 * Killing the whole process needs Linux 4.14 (libseccomp API level 3);
+	 * before that the calling thread dies: the call never runs either way. */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 &&
+	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_THREAD)) < 0) {
 		snprintf(why, whysz, "bad-arch action");
 		errno = -r;
 		goto fail;
