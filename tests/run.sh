@@ -84,6 +84,13 @@ check_log() {
         /^1\.\.[0-9]+/ {
             nplan++
             if (nplan == 1) { plan = substr($0, 4) + 0; if (nres > 0) bad("plan after " nres " result(s)") }
+            # "1..0 # SKIP reason": the whole producer skipped, one skip
+            if (match($0, /#[ \t]*[Ss][Kk][Ii][Pp]([ \t]|$)/)) {
+                s++
+                reason = substr($0, RSTART + RLENGTH); sub(/^[ \t]+/, "", reason)
+                printf "%s: %s\n", name, reason > skipf
+                if (ci == "true" && reason !~ skipok) bad("skip under CI=true: " reason)
+            }
             next
         }
         /^Bail out!/ { bad("bailed out: " $0); next }

@@ -21,8 +21,13 @@ FAILED=0
 ok() { N=$((N + 1)); echo "ok $N - $*"; }
 nok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# The literal plan (tests/run.sh checks it against this file); the
+# benchmark-only mode reports no results.
+PLAN=
+plan() { PLAN=$1; echo "1..$1"; }
+if [ -n "${BENCH_ONLY:-}" ]; then plan 0; else plan 81; fi
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, nftables)"; exit 0; fi
+[ "$(id -u)" = 0 ] || { echo "Bail out! needs root (network namespaces, nftables)"; exit 1; }
 [ -x "$FW" ] || { echo "Bail out! $FW not built (make bin/codex-firewall)"; exit 1; }
 if ! command -v dnsmasq >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq-base >/dev/null 2>&1 ||
@@ -135,6 +140,21 @@ reached_upstream() { grep -q "query\[[A-Z]*\] $1 from" "$TMP/dnsmasq.log"; }
 
 # BENCH_ONLY=1 (tests/bench/firewall.sh): only the timings below.
 if [ -z "${BENCH_ONLY:-}" ]; then
+# ---- positive controls: no firewall loaded yet, so every address the probes
+# below must fail to reach answers (real listeners, not empty addresses).
+if [ -z "${BENCH_ONLY:-}" ]; then
+for a in 10.99.0.5 192.0.2.1 203.0.113.6 203.0.113.8; do
+	r=$(probe get "$a")
+	check "control, no firewall: $a answers ($r)" [ "${r% *}" = "OK $a" ]
+done
+r=$(probe get 2001:db8:2::81 80 6)
+check "control, no firewall: 2001:db8:2::81 answers ($r)" [ "${r% *}" = "OK 2001:db8:2::81" ]
+r=$(probe rawdns 192.0.2.53 allowed.test udp)
+check "control, no firewall: the upstream answers DNS over UDP ($r)" grep -q '^OK answered' <<<"$r"
+r=$(probe rawdns 192.0.2.53 allowed.test tcp)
+check "control, no firewall: ... and over TCP ($r)" grep -q '^OK answered' <<<"$r"
+fi
+
 # ---- doctor and failed starts ------------------------------------------------
 out=$(ins "$FW" check)
 check "check: ok nftables in a fresh netns" [ "$out" = "ok nftables" ]
@@ -263,12 +283,13 @@ check "probe uid cannot list the table (EPERM)" grep -q 'Operation not permitted
 r=$(ins setpriv --reuid 1000 --regid 1000 --clear-groups nft flush ruleset 2>&1)
 check "probe uid cannot flush the table (EPERM)" grep -q 'Operation not permitted' <<<"$r"
 
+# The DNS child must be found: a pgrep that finds nothing fails these.
 pid_child=$(pgrep -P "$FWPID" -f 'codex-firewall serve' | head -1)
-if [ -n "$pid_child" ]; then
-	check "DNS child runs as uid 65353" [ "$(awk '/^Uid:/{print $2}' /proc/$pid_child/status)" = 65353 ]
-	check "DNS child: no capabilities" grep -q '^CapEff:[[:space:]]*0000000000000000' /proc/$pid_child/status
-	check "DNS child: seccomp filter" grep -q '^Seccomp:[[:space:]]*2' /proc/$pid_child/status
-fi
+check "the DNS child is found (pid ${pid_child:-none})" [ -n "$pid_child" ]
+cst=/proc/${pid_child:-nonexistent}/status
+check "DNS child runs as uid 65353" [ "$(awk '/^Uid:/{print $2}' "$cst" 2>/dev/null)" = 65353 ]
+check "DNS child: no capabilities" grep -q '^CapEff:[[:space:]]*0000000000000000' "$cst"
+check "DNS child: seccomp filter" grep -q '^Seccomp:[[:space:]]*2' "$cst"
 check "parent keeps only CAP_NET_ADMIN" grep -q '^CapEff:[[:space:]]*0000000000001000' /proc/$FWPID/status
 check "parent: seccomp filter" grep -q '^Seccomp:[[:space:]]*2' /proc/$FWPID/status
 
@@ -356,5 +377,5 @@ if [ "${BENCH:-1}" != 0 ]; then
 	done
 fi
 
-echo "1..$N"
+[ "$N" = "$PLAN" ] || { echo "# planned $PLAN results, reported $N"; exit 1; }
 [ "$FAILED" = 0 ]

@@ -68,6 +68,9 @@ our_containers() {
         '.[].Names[0] | ltrimstr("/")'
 }
 
+# containers_left: our containers exist (a failed query is not "none").
+containers_left() { local c; c=$(our_containers) && [ -n "$c" ]; }
+
 # How many sandbox containers (role=sandbox) are running now.
 running_sandboxes() {
     api_get '/containers/json?filters=%7B%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D' length

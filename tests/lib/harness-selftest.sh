@@ -4,7 +4,7 @@
 # producers run in a scratch copy of the runner (no root, no Docker); part of
 # `make check`, so tests/mutate/harness.txt mutations of the harness fail it.
 . "$(dirname "$0")/common.sh"
-plan 36
+plan 38
 tmp=$(mktemp -d /tmp/cs-harness.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/tests/unit" "$tmp/build/tests" "$tmp/tests/mutate"
@@ -74,6 +74,11 @@ runner CI=true
 fails "under CI=true a skip fails" "skip under CI=true: no widget here"
 producer 3 "${SKIP3/no widget here/unsupported: no widget on this machine}"; runner CI=true
 passes "under CI=true an 'unsupported:' skip passes" "2 passed, 0 failed, 1 skipped"
+mins "unit/test_a 0"
+producer 0 'echo "1..0 # SKIP no widget at all"'; runner
+passes "a whole producer skipped (1..0 # SKIP) is one skip" "0 passed, 0 failed, 1 skipped"
+runner CI=true
+fails "... which fails under CI=true" "skip under CI=true: no widget at all"
 mins "unit/test_a 4"
 producer 3 "$OKS"; runner
 fails "fewer passes than tests/min-counts: fails" "passed 3, fewer than its minimum 4"
