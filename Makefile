@@ -8,7 +8,7 @@
 #   make mutate        every mutation in tests/mutate/*.txt must fail make check
 #   make bench         speed/memory ratios against baselines measured in the same run
 #   make setup         install what is missing on Debian and start dockerd
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=...]   (make uninstall: the same, removed)
 
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -143,18 +143,57 @@ bench: all
 setup:
 	images/setup-host.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/codex-sandbox \
-		$(DESTDIR)$(PREFIX)/share/codex-sandbox/images
+# --- install / uninstall ---------------------------------------------------
+# INSTALLED is the one list both use: uninstall removes exactly what install
+# put there (under DESTDIR, for packaging).  The man page and completions are
+# generated from `codex-sandbox --help`, so they cannot disagree with it.
+LIBEXECDIR  = $(PREFIX)/lib/codex-sandbox
+DATADIR     = $(PREFIX)/share/codex-sandbox
+MAN1DIR     = $(PREFIX)/share/man/man1
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+IMAGE_SCRIPTS := $(notdir $(wildcard images/*.sh))
+INIT_HOOKS    := $(notdir $(wildcard init-hooks/*.sh))
+INSTALLED = $(PREFIX)/bin/codex-sandbox $(LIBEXECDIR)/codex-sandbox-init $(LIBEXECDIR)/codex-firewall \
+            $(DATADIR)/Dockerfile.codex-sandbox $(IMAGE_SCRIPTS:%=$(DATADIR)/images/%) \
+            $(INIT_HOOKS:%=$(DATADIR)/init-hooks/%) $(MAN1DIR)/codex-sandbox.1 \
+            $(BASHCOMPDIR)/codex-sandbox $(ZSHCOMPDIR)/_codex-sandbox
+DOCS := $(BUILD)/doc/codex-sandbox.1 $(BUILD)/doc/codex-sandbox.bash $(BUILD)/doc/_codex-sandbox
+
+$(BUILD)/doc/codex-sandbox.1: $(BIN)/codex-sandbox docs/gen-man.sh docs/codex-sandbox.1.in
+	@mkdir -p $(dir $@)
+	docs/gen-man.sh $(BIN)/codex-sandbox > $@.tmp && mv $@.tmp $@
+$(BUILD)/doc/codex-sandbox.bash: $(BIN)/codex-sandbox completions/gen.sh
+	@mkdir -p $(dir $@)
+	completions/gen.sh bash $(BIN)/codex-sandbox > $@.tmp && mv $@.tmp $@
+$(BUILD)/doc/_codex-sandbox: $(BIN)/codex-sandbox completions/gen.sh
+	@mkdir -p $(dir $@)
+	completions/gen.sh zsh $(BIN)/codex-sandbox > $@.tmp && mv $@.tmp $@
+
+docs: $(DOCS)
+
+install: all docs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/images \
+		$(DESTDIR)$(DATADIR)/init-hooks $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BIN)/codex-sandbox $(DESTDIR)$(PREFIX)/bin/codex-sandbox
-	install -m 0755 $(BIN)/codex-sandbox-init $(BIN)/codex-firewall \
-		$(DESTDIR)$(PREFIX)/lib/codex-sandbox/
-	install -m 0644 Dockerfile.codex-sandbox $(DESTDIR)$(PREFIX)/share/codex-sandbox/
-	install -m 0755 images/*.sh $(DESTDIR)$(PREFIX)/share/codex-sandbox/images/
+	install -m 0755 $(BIN)/codex-sandbox-init $(BIN)/codex-firewall $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 Dockerfile.codex-sandbox $(DESTDIR)$(DATADIR)/
+	install -m 0755 $(IMAGE_SCRIPTS:%=images/%) $(DESTDIR)$(DATADIR)/images/
+	install -m 0755 $(INIT_HOOKS:%=init-hooks/%) $(DESTDIR)$(DATADIR)/init-hooks/
+	install -m 0644 $(BUILD)/doc/codex-sandbox.1 $(DESTDIR)$(MAN1DIR)/codex-sandbox.1
+	install -m 0644 $(BUILD)/doc/codex-sandbox.bash $(DESTDIR)$(BASHCOMPDIR)/codex-sandbox
+	install -m 0644 $(BUILD)/doc/_codex-sandbox $(DESTDIR)$(ZSHCOMPDIR)/_codex-sandbox
+
+# Our own directories go too; shared ones (bin, man1, ...) stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DATADIR)/images $(DESTDIR)$(DATADIR)/init-hooks $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+# ---------------------------------------------------------------------------
 
 clean:
 	rm -rf build bin
 
-.PHONY: all unit-bins check test san fuzz-bins fuzz mutate bench setup install clean
+.PHONY: all unit-bins check test san fuzz-bins fuzz mutate bench setup docs install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

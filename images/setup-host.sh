@@ -47,10 +47,12 @@ fi
 
 # run:   the engine, debootstrap for the base image, npm to fetch Codex
 # test:  nftables CLI (inspection), dnsmasq (the tests' upstream resolver),
-#        tmux (real terminal), jq, valgrind and clang (sanitizers, fuzzers)
+#        tmux (real terminal), jq, valgrind and clang (sanitizers, fuzzers),
+#        man-db and zsh (the installed man page and completions)
 pkgs="$(for e in $build_pkgs; do printf '%s ' "${e%%:*}"; done) make debootstrap
       ca-certificates curl openssl
-      nftables dnsmasq-base tmux jq valgrind clang libclang-rt-14-dev iproute2 python3 util-linux"
+      nftables dnsmasq-base tmux jq valgrind clang libclang-rt-14-dev iproute2 python3 util-linux
+      man-db zsh"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 sock=/var/run/docker.sock
 # An engine that is already there (docker-ce, or a socket mounted into a

@@ -447,3 +447,24 @@ int image_ensure(struct docker *d, const char *image, bool is_default, struct cs
 	cJSON_Delete(info);
 	return image_build(d, &r, image, err);
 }
+
+/* The Codex version IMAGE was built with: the label the Dockerfile sets
+ * from the version its build checked with `codex --version`.  1 with OUT
+ * set, 0 when the image does not exist, -1 on an engine error.  An image
+ * without the label (not built by us) gives "unknown". */
+int image_codex_version(struct docker *d, const char *image, char *out, size_t outsz,
+			struct cs_err *err)
+{
+	cJSON *info = NULL, *lab;
+	int ex = image_exists(d, image, &info, err);
+
+	if (ex <= 0) {
+		cJSON_Delete(info);
+		return ex;
+	}
+	lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(info, "Config"), "Labels"), CODEX_VERSION_LABEL);
+	snprintf(out, outsz, "%.64s", cJSON_IsString(lab) && *lab->valuestring ? lab->valuestring : "unknown");
+	cJSON_Delete(info);
+	return 1;
+}

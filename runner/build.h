@@ -28,4 +28,9 @@ int image_build(struct docker *d, const struct build_req *r, const char *image,
  * built from other contents; a user-chosen image must exist. */
 int image_ensure(struct docker *d, const char *image, bool is_default, struct cs_err *err);
 
+/* Set by Dockerfile.codex-sandbox from the version its build verified. */
+#define CODEX_VERSION_LABEL "org.codex-sandbox.codex-version"
+int image_codex_version(struct docker *d, const char *image, char *out, size_t outsz,
+			struct cs_err *err);
+
 #endif

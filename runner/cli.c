@@ -268,13 +268,27 @@ void cli_free(struct cs_opts *o)
 	strv_free(&o->args);
 }
 
-void cli_usage(void)
+/* The tables, for the test that holds --help to them (and so the man page
+ * and completions, which are generated from --help). */
+const char *cli_option_at(size_t i, char *short_name, bool *takes_value)
 {
-	fputs(
+	if (i >= sizeof opt_defs / sizeof opt_defs[0])
+		return NULL;
+	*short_name = opt_defs[i].short_name;
+	*takes_value = opt_defs[i].kind != OPT_FLAG;
+	return opt_defs[i].name;
+}
+
+const char *cli_command_at(size_t i)
+{
+	return i < sizeof commands / sizeof commands[0] ? commands[i].name : NULL;
+}
+
+static const char usage_text[] =
 "usage: codex-sandbox [OPTIONS] [-- CODEX_ARGS...]     run Codex in the sandbox\n"
 "       codex-sandbox exec [OPTIONS] -- CMD [ARGS...]  run a command in the sandbox\n"
 "       codex-sandbox shell [OPTIONS]                  interactive shell in the sandbox\n"
-"       codex-sandbox build [--codex-version V] [--build-arg K=V]... [--no-cache]\n"
+"       codex-sandbox build [OPTIONS]                  build the image (options under Image)\n"
 "       codex-sandbox doctor                           check the engine, image, nftables, E2B key\n"
 "       codex-sandbox attach ID                        reconnect to a kept E2B sandbox\n"
 "\n"
@@ -287,7 +301,7 @@ void cli_usage(void)
 "  --read-only PATH       also mount PATH read-only at /app/PATH (repeatable)\n"
 "  --sessions-path PATH   where Codex keeps sessions (default .codex/.environment/sessions)\n"
 "  --codex-home PATH      Codex home (default WORK_DIR/.codex/.environment)\n"
-"  --user UID:GID         run as this user (default: the owner of the project dir)\n"
+"  -u, --user UID:GID     run as this user (default: the owner of the project dir)\n"
 "  -e, --env NAME[=VAL]   pass an environment variable (value from the host if omitted)\n"
 "  -y, --yes              accept writable mounts outside the project dir\n"
 "\n"
@@ -306,6 +320,23 @@ void cli_usage(void)
 "  --strict-egress        E2B: refuse to run where E2B enforces less than the local firewall\n"
 "  --dry-run              print the resolved plan as JSON and start nothing\n"
 "\n"
-"Exit status: the command's; 125 when codex-sandbox fails; 126/127 as docker run.\n",
-	stdout);
+"Image (codex-sandbox build):\n"
+"  --codex-version V      Codex version to put in the image (default: see --version)\n"
+"  --build-arg K=V        build argument, e.g. BASE_IMAGE=... (repeatable)\n"
+"  --no-cache             build without the engine's layer cache\n"
+"\n"
+"Information:\n"
+"  -h, --help             this help\n"
+"  --version              codex-sandbox's version and the image's Codex version\n"
+"\n"
+"Exit status: the command's; 125 when codex-sandbox fails; 126/127 as docker run.\n";
+
+const char *cli_usage_text(void)
+{
+	return usage_text;
+}
+
+void cli_usage(void)
+{
+	fputs(usage_text, stdout);
 }

@@ -62,6 +62,10 @@ int cli_parse(int argc, char **argv, struct cs_opts *o, struct cs_err *err);
 void cli_free(struct cs_opts *o);
 const char *cli_command_name(enum cs_command c);
 void cli_usage(void);
+const char *cli_usage_text(void);
+/* The I-th long option (dash spelling) or command; NULL past the end. */
+const char *cli_option_at(size_t i, char *short_name, bool *takes_value);
+const char *cli_command_at(size_t i);
 
 int strv_push(struct strv *s, const char *str);
 void strv_free(struct strv *s);

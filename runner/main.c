@@ -44,6 +44,31 @@ static int cmd_build(const struct cs_opts *o, struct cs_err *err)
 	return rc;
 }
 
+/* Ours, then the image's Codex when the engine answers and the image exists
+ * (never an error: --version must work without an engine). */
+static int cmd_version(const struct cs_opts *o)
+{
+	const char *image = o->image ? o->image : getenv("CODEX_DOCKER_IMAGE");
+	struct cs_err e = { 0 };
+	struct docker d;
+	char v[80];
+	int ex;
+
+	if (!image || !*image)
+		image = DEFAULT_IMAGE;
+	printf("codex-sandbox %s (Codex %s by default)\n", CS_VERSION, DEFAULT_CODEX_VERSION);
+	fflush(stdout);
+	if (docker_open(&d, &e) < 0)
+		return 0;
+	ex = image_codex_version(&d, image, v, sizeof v, &e);
+	docker_close(&d);
+	if (ex > 0)
+		printf("image %s: Codex %s\n", image, v);
+	else if (ex == 0)
+		printf("image %s: not built yet (codex-sandbox build)\n", image);
+	return 0;
+}
+
 static int cmd_run(const struct cs_opts *o, struct cs_err *err)
 {
 	struct sandbox_plan p;
@@ -99,8 +124,7 @@ int main(int argc, char **argv)
 		rc = 0;
 		break;
 	case CMD_VERSION:
-		printf("codex-sandbox %s (Codex %s by default)\n", CS_VERSION, DEFAULT_CODEX_VERSION);
-		rc = 0;
+		rc = cmd_version(&o);
 		break;
 	case CMD_BUILD:
 		rc = cmd_build(&o, &err);

@@ -15,7 +15,7 @@
 # `setup` has installed the libraries fails here, not on a user's machine.
 # apt reaches the Debian mirror over plain HTTP, as the image build does.
 . "$(dirname "$0")/../lib/common.sh"
-plan 17
+plan 18
 
 name=cs-test-fresh-$$
 cid=""
@@ -111,6 +111,7 @@ is "$(outp plan)" 1 "... and codex-sandbox prints the plan for the current direc
 is "$(outp which)" /usr/local/bin/codex-sandbox "codex-sandbox is installed on PATH"
 is "$(step_rc version)" 0 "codex-sandbox --version runs"
 like "$(outp version)" '^codex-sandbox [0-9]' "... and prints the version"
+like "$(outp version)" '^image codex-sandbox: Codex [0-9]' "... and the Codex version of the image on the host's engine"
 is "$(step_rc doctor)" 0 "codex-sandbox doctor passes against the host's engine"
 is "$(step_rc purge):$(step_rc readme2)" 0:0 "build packages removed again, then '$run2' succeeds in one invocation"
 like "$(outp readme2)" '^[1-9][0-9]* passed, 0 failed$' "... and the unit tests pass"
