@@ -36,7 +36,8 @@ int e2b_knobs_load(struct e2b_knobs *k, struct cs_err *err)
 	const char *lim = getenv("CODEX_SANDBOX_E2B_SYNC_LIMIT");
 
 	if (knob_int("CODEX_SANDBOX_E2B_TIMEOUT", 900, 1, 86400, &k->ttl, err) < 0 ||
-	    knob_int("CODEX_SANDBOX_E2B_KEEPALIVE", 20, 1, 600, &k->keepalive, err) < 0)
+	    knob_int("CODEX_SANDBOX_E2B_KEEPALIVE", 20, 1, 600, &k->keepalive, err) < 0 ||
+	    knob_int("CODEX_SANDBOX_E2B_SYNC_TIMEOUT", 1800, 1, 86400, &k->sync_secs, err) < 0)
 		return -1;
 	k->limit = SYNC_DEFAULT_LIMIT;
 	if (lim && *lim) {

@@ -14,7 +14,7 @@
 # exact exit status and message, and nothing is left behind.  No Docker.
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 52
+plan 56
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-hostile.XXXXXX)
@@ -178,6 +178,16 @@ like "$ERR" 'listing the files in the sandbox: its output is larger than allowed
 is "$(live)" 1 "... the sandbox is kept"
 drop_kept
 curl -s -o /dev/null -X DELETE "$URL/_emulator/hostile"
+
+# --- 3b. a listing kept alive by keepalives alone -------------------------------------------
+curl -s -o /dev/null -X POST -d '{"listingStall": true}' "$URL/_emulator/hostile"
+XENV=(CODEX_SANDBOX_E2B_SYNC_TIMEOUT=3); run exec -- true; unset XENV
+curl -s -o /dev/null -X DELETE "$URL/_emulator/hostile"
+is "$RC" 125 "a listing that never ends (keepalives only): exit 125, no hang"
+like "$ERR" 'listing the files in the sandbox: not done within the time limit' "... stopped at CODEX_SANDBOX_E2B_SYNC_TIMEOUT"
+like "$ERR" 'fix: the sandbox is kept; attach to it again, or raise CODEX_SANDBOX_E2B_SYNC_TIMEOUT \(now 3 s\)' "... saying how to go on"
+is "$(live)" 1 "... the sandbox is kept"
+drop_kept
 
 # --- 4. oversized JSON from the API -------------------------------------------------------
 fault() { curl -s -o /dev/null -X POST -H 'content-type: application/json' -d "$1" "$URL/_emulator/fail"; }
