@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runner/e2b_int.h"
@@ -429,10 +430,18 @@ static void kill_sandbox(struct job *j)
 /* The end: the sandbox's changes come back, then it is killed or left.
  * SIG: the signal that ended the run.  Returns -1 (E2 set) when the files
  * could not be brought back: the sandbox is then left running. */
+static long long sync_deadline(int secs)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 + (long long)secs * 1000;
+}
+
 static int finish(struct job *j, int sig, struct cs_err *e2)
 {
 	bool keep = j->p->keep, synced = true;
-	int wr;
+	int wr, r;
 
 	if (!j->created)
 		return writeback_end(j, false, e2);
@@ -451,10 +460,17 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 			fprintf(stderr, "codex-sandbox: interrupted; bringing the sandbox's changes back "
 				"(send the signal again to skip)\n");
 		}
-		/* It must not expire while we copy. */
+		/* It must not expire while we copy; and we do not wait for it
+		 * forever (a hostile envd can keep streams alive). */
 		e2b_set_timeout(&j->cl, j->sb.id, j->k.ttl, &te);
-		if (sync_pull(&j->cl, &j->sb, j->trees, j->n_trees, j->k.limit, j->p->uid, j->p->gid,
-			      &rep, e2) < 0) {
+		j->cl.deadline_ms = sync_deadline(j->k.sync_secs);
+		r = sync_pull(&j->cl, &j->sb, j->trees, j->n_trees, j->k.limit, j->p->uid, j->p->gid,
+			      &rep, e2);
+		j->cl.deadline_ms = 0;
+		if (r < 0 && e2->errnum == ETIMEDOUT)
+			cs_hint(e2, "the sandbox is kept; attach to it again, or raise "
+				"CODEX_SANDBOX_E2B_SYNC_TIMEOUT (now %d s)", j->k.sync_secs);
+		if (r < 0) {
 			sync_report_print(&rep);
 			if (sig && e2b_aborting()) {
 				fprintf(stderr, "codex-sandbox: bringing the changes back was skipped\n");

@@ -53,7 +53,12 @@ struct e2b_client {
 	bool v1;              /* the API has no /v2 routes */
 	bool ambiguous;       /* the last call saw a lost answer or a 5xx */
 	bool create_ambiguous;/* ... during create: a sandbox may exist we never heard of */
+	long long deadline_ms;/* CLOCK_MONOTONIC ms, 0 none: e2b_run and e2b_download stop
+			       * there (the sync back: a hostile envd that keeps a stream
+			       * alive with keepalives, or drips bytes, cannot hold us) */
 };
+/* Milliseconds left before CL's deadline (at least 1), 0 when there is none. */
+long e2b_deadline_left(const struct e2b_client *cl);
 
 int e2b_client_init(struct e2b_client *cl, const char *(*get)(const char *), struct cs_err *err);
 void e2b_client_free(struct e2b_client *cl);

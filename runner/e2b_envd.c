@@ -272,6 +272,8 @@ int e2b_download(struct e2b_client *cl, const struct e2b_sandbox *sb, const char
 	curl_easy_setopt(cl->envd, CURLOPT_WRITEDATA, &d);
 	curl_easy_setopt(cl->envd, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(cl->envd, CURLOPT_LOW_SPEED_TIME, 120L);
+	if (cl->deadline_ms)
+		curl_easy_setopt(cl->envd, CURLOPT_TIMEOUT_MS, e2b_deadline_left(cl));
 	rc = curl_easy_perform(cl->envd);
 	if (!d.checked)
 		curl_easy_getinfo(cl->envd, CURLINFO_RESPONSE_CODE, &d.status);
@@ -282,6 +284,8 @@ int e2b_download(struct e2b_client *cl, const struct e2b_sandbox *sb, const char
 				what, (unsigned long long)max);
 		else if (d.werr)
 			cs_fail(err, d.werr, "%s: writing the local copy", what);
+		else if (rc == CURLE_OPERATION_TIMEDOUT && cl->deadline_ms)
+			cs_fail(err, ETIMEDOUT, "%s: not done within the time limit", what);
 		else if (rc == CURLE_ABORTED_BY_CALLBACK)
 			cs_fail(err, EINTR, "interrupted");
 		else
@@ -561,13 +565,18 @@ int e2b_run(struct e2b_client *cl, const struct e2b_sandbox *sb, const struct e2
 	s.on_data = run_data;
 	s.ctx = &sink;
 	e2b_stream_setup(&s, sb, "process.Process/Start", p->user, &env, keepalive, &hdrs);
-	/* A silent stream is dead after three missed keepalives. */
+	/* A silent stream is dead after three missed keepalives; one kept
+	 * alive by keepalives alone ends at the client's deadline, if any. */
 	curl_easy_setopt(cl->envd, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(cl->envd, CURLOPT_LOW_SPEED_TIME, (long)keepalive * 3 + 10);
+	if (cl->deadline_ms)
+		curl_easy_setopt(cl->envd, CURLOPT_TIMEOUT_MS, e2b_deadline_left(cl));
 	rc = curl_easy_perform(cl->envd);
 	if (rc != CURLE_OK && !(s.got_end && s.got_trailer)) {
 		if (sink.overflow)
 			cs_fail(err, E2BIG, "%s in the sandbox: its output is larger than allowed", what);
+		else if (rc == CURLE_OPERATION_TIMEDOUT && cl->deadline_ms)
+			cs_fail(err, ETIMEDOUT, "%s in the sandbox: not done within the time limit", what);
 		else if (rc == CURLE_ABORTED_BY_CALLBACK)
 			cs_fail(err, EINTR, "interrupted");
 		else if (s.proto_error)

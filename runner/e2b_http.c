@@ -297,6 +297,18 @@ static size_t header_cb(char *line, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+long e2b_deadline_left(const struct e2b_client *cl)
+{
+	struct timespec t;
+	long long left;
+
+	if (!cl->deadline_ms)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	left = cl->deadline_ms - ((long long)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+	return left > 0 ? (long)left : 1;
+}
+
 void e2b_curl_setup(CURL *h, const char *method, const char *url, struct curl_slist *hdrs,
 		    struct e2b_resp *resp, long total_ms)
 {

@@ -26,6 +26,7 @@ struct e2b_knobs {
 	int keepalive;     /* CODEX_SANDBOX_E2B_KEEPALIVE: Keepalive-Ping-Interval */
 	uint64_t limit;    /* CODEX_SANDBOX_E2B_SYNC_LIMIT: bytes each way */
 	int keep_ttl;      /* timeout of a sandbox left running */
+	int sync_secs;     /* CODEX_SANDBOX_E2B_SYNC_TIMEOUT: the whole sync back */
 };
 
 int e2b_knobs_load(struct e2b_knobs *k, struct cs_err *err);

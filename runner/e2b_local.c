@@ -125,7 +125,7 @@ int sync_open_root(const char *project, const char *root, struct cs_err *err)
 
 		close(pfd);
 		if (e == ENOTDIR)
-			return cs_fail(err, e, "%s: a symlink or file is in the way inside the project; "
+			return cs_fail(err, 0, "%s: a symlink or file is in the way inside the project; "
 				       "refusing to follow it", root);
 		return cs_fail(err, e, "opening %s", root);
 	}

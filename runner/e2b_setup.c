@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "runner/util.h"
@@ -35,7 +36,8 @@ int e2b_knobs_load(struct e2b_knobs *k, struct cs_err *err)
 	const char *lim = getenv("CODEX_SANDBOX_E2B_SYNC_LIMIT");
 
 	if (knob_int("CODEX_SANDBOX_E2B_TIMEOUT", 900, 1, 86400, &k->ttl, err) < 0 ||
-	    knob_int("CODEX_SANDBOX_E2B_KEEPALIVE", 20, 1, 600, &k->keepalive, err) < 0)
+	    knob_int("CODEX_SANDBOX_E2B_KEEPALIVE", 20, 1, 600, &k->keepalive, err) < 0 ||
+	    knob_int("CODEX_SANDBOX_E2B_SYNC_TIMEOUT", 1800, 1, 86400, &k->sync_secs, err) < 0)
 		return -1;
 	k->limit = SYNC_DEFAULT_LIMIT;
 	if (lim && *lim) {
@@ -196,6 +198,17 @@ int e2b_scan_codex_home(const struct sandbox_plan *p, struct sync_scan *out, str
 	struct stat st;
 
 	memset(out, 0, sizeof *out);
+	/* A Codex home inside the project is reached without following a
+	 * link (a hostile repository's .codex/.environment -> ~): refused
+	 * here, before anything is created.  The upload itself opens every
+	 * file beneath it the same way (sync_open_root, guard_open). */
+	{
+		int hfd = sync_open_root(p->work_dir, p->codex_home, err);
+
+		if (hfd < 0)
+			return -1;
+		close(hfd);
+	}
 	if (add_regular(out, p->codex_home, "config.toml", "config.toml", err) < 0 ||
 	    (p->run_hook && add_regular(out, p->codex_home, "init.sh", "init.sh", err) < 0))
 		return -1;

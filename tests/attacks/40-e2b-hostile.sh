@@ -4,8 +4,9 @@
 # downloads (POST /_emulator/hostile) and pads API answers (fault padBytes).
 # It sends symlink chains, '..' and absolute names, names below links the
 # repository planted, files where the project has fifos and devices, an
-# endless "device" download, an oversized listing and oversized JSON; and
-# the state file attach reads is replaced by a fifo and a symlink.
+# endless "device" download, an oversized listing and oversized JSON; the
+# state file attach reads is replaced by a fifo and a symlink; and a
+# repository ships .codex/.environment as a link to a directory of the user.
 #
 # Asserted each time: no host file outside the project is opened or changed
 # (canaries watched with inotify, with a positive control, and checksummed),
@@ -13,7 +14,7 @@
 # exact exit status and message, and nothing is left behind.  No Docker.
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 49
+plan 56
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-hostile.XXXXXX)
@@ -51,11 +52,15 @@ EENV=(E2B_API_URL="$URL" E2B_SANDBOX_URL="$URL" E2B_API_KEY="$KEY" HOME="$CS_HOM
 # --- the host around the project: canaries ---------------------------------------
 W=$TMP/work
 p=$W/proj
-mkdir -p "$p/sub" "$W/outside"
+mkdir -p "$p/sub" "$W/outside" "$W/userhome/prompts"
+echo "user's own" > "$W/userhome/secret"
+echo "a prompt" > "$W/userhome/prompts/x.md"
+chown -R "$TEST_UID:$TEST_GID" "$W/userhome"    # the user's: the plan's owner check passes
 echo "the project" > "$p/README"
 echo "host secret" > "$W/canary.txt"
 echo "outside secret" > "$W/outside/secret"
-sums() { (cd "$W" && find . -path ./proj -prune -o -printf '%y %m %p\n' | sort; sha256sum canary.txt outside/secret); }
+sums() { (cd "$W" && find . -path ./proj -prune -o -path ./proj2 -prune -o -printf '%y %m %p\n' | sort;
+          sha256sum canary.txt outside/secret userhome/secret userhome/prompts/x.md); }
 BEFORE=$(sums)
 
 # The hostile repository's part: links planted before the run.
@@ -69,13 +74,13 @@ mknod "$p/dev.txt" c 1 5        # /dev/zero as a node in the project
 chown -R "$TEST_UID:$TEST_GID" "$p"
 chown -h "$TEST_UID:$TEST_GID" "$p"/*
 
-python3 "$E2B/inotify-watch.py" "$TMP/events" "$W" "$W/outside" & WATCH_PID=$!
+python3 "$E2B/inotify-watch.py" "$TMP/events" "$W" "$W/outside" "$W/userhome" "$W/userhome/prompts" & WATCH_PID=$!
 wait_for grep -qs '^ready$' "$TMP/events"
 cat "$W/canary.txt" >/dev/null
 check "positive control: the canary watch sees a read of canary.txt" wait_for grep -qs 'canary.txt' "$TMP/events"
 : > "$TMP/events"
 # Events of the project directory itself are ours to make.
-events() { grep -v -e "^$W/proj " "$TMP/events" || true; }
+events() { grep -v -e "^$W/proj " -e "^$W/proj2 " "$TMP/events" || true; }
 
 # run ARGS... : the runner in the project, bounded by `timeout`.
 run() {
@@ -174,6 +179,16 @@ is "$(live)" 1 "... the sandbox is kept"
 drop_kept
 curl -s -o /dev/null -X DELETE "$URL/_emulator/hostile"
 
+# --- 3b. a listing kept alive by keepalives alone -------------------------------------------
+curl -s -o /dev/null -X POST -d '{"listingStall": true}' "$URL/_emulator/hostile"
+XENV=(CODEX_SANDBOX_E2B_SYNC_TIMEOUT=3); run exec -- true; unset XENV
+curl -s -o /dev/null -X DELETE "$URL/_emulator/hostile"
+is "$RC" 125 "a listing that never ends (keepalives only): exit 125, no hang"
+like "$ERR" 'listing the files in the sandbox: not done within the time limit' "... stopped at CODEX_SANDBOX_E2B_SYNC_TIMEOUT"
+like "$ERR" 'fix: the sandbox is kept; attach to it again, or raise CODEX_SANDBOX_E2B_SYNC_TIMEOUT \(now 3 s\)' "... saying how to go on"
+is "$(live)" 1 "... the sandbox is kept"
+drop_kept
+
 # --- 4. oversized JSON from the API -------------------------------------------------------
 fault() { curl -s -o /dev/null -X POST -H 'content-type: application/json' -d "$1" "$URL/_emulator/fail"; }
 nofault() { curl -s -o /dev/null -X DELETE "$URL/_emulator/fail"; }
@@ -215,6 +230,20 @@ rm -f "$state"
 out=$(cd "$p" && timeout -k 5 60 env "${EENV[@]}" "$CS" attach "$sid" </dev/null 2>&1); rc=$?
 is "$rc" 0 "positive control: without the state file attach goes ahead"
 is "$(live)" 0 "... and removes the sandbox at the end"
+
+# --- 6. the repository's Codex home is a link out ------------------------------------------
+p2=$W/proj2
+mkdir -p "$p2/.codex"
+echo "another project" > "$p2/README"
+ln -s "$W/userhome" "$p2/.codex/.environment"
+chown -R "$TEST_UID:$TEST_GID" "$p2"; chown -h "$TEST_UID:$TEST_GID" "$p2/.codex/.environment"
+MARK=$(wc -l < "$LOG")
+out=$(cd "$p2" && timeout -k 5 60 env "${EENV[@]}" "$CS" --backend e2b exec -- true </dev/null 2>&1); rc=$?
+is "$rc" 125 ".codex/.environment -> a directory of the user: exit 125"
+is "$(grep '^codex-sandbox: ' <<<"$out")" \
+    "codex-sandbox: $p2/.codex/.environment: a symlink or file is in the way inside the project; refusing to follow it" \
+    "... one line naming the link"
+is "$(newlog | grep -c '"plane": *"api"')" 0 "... and nothing was created (no API request)"
 
 # --- nothing outside the project was touched -------------------------------------------
 is "$(events)" "" "nothing outside the project was opened, read or written (inotify)"

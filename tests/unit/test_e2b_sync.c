@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runner/e2b_int.h"
 #include "runner/e2b_state.h"
 #include "runner/e2b_sync.h"
 
@@ -247,6 +248,18 @@ static void test_open_root(const char *proj, const char *outside)
 	if (fd >= 0)
 		close(fd);
 	cs_err_clear(&e);
+	{
+		struct sandbox_plan pl;
+		struct sync_scan sc;
+
+		memset(&pl, 0, sizeof pl);
+		pl.work_dir = (char *)proj;
+		pl.codex_home = r;
+		ok(e2b_scan_codex_home(&pl, &sc, &e) < 0 && strstr(e.msg, "refusing to follow it"),
+		   "... the E2B scan of that Codex home refuses it too (before anything is created)");
+		sync_scan_free(&sc);
+		cs_err_clear(&e);
+	}
 	unlink(d);
 	mkdir(d, 0755);
 	fd = sync_open_root(proj, r, &e);
@@ -375,7 +388,7 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
-	plan(77);
+	plan(78);
 	test_clean();
 	test_excluded();
 	test_size();
