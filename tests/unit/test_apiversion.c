@@ -4,6 +4,7 @@
 #include "tap.h"
 
 #include "runner/apiversion.h"
+#include "runner/docker_api.h"
 
 /* The chosen version as text, or "ERR: <message>". */
 static const char *choose(const char *max, const char *min, const char *pinned)
@@ -32,7 +33,7 @@ int main(void)
 	struct api_version v = { 0, 0 };
 	struct cs_err e = { 0 };
 
-	plan(34);
+	plan(37);
 	ok(apiv_parse("1.44", &v) == 0 && v.major == 1 && v.minor == 44, "1.44 parses");
 	ok(apiv_parse("1.9", &v) == 0 && v.minor == 9, "1.9 parses");
 	ok(!parses("1.") && !parses(".4") && !parses("1") && !parses(""), "incomplete versions refused");
@@ -84,5 +85,20 @@ int main(void)
 	apiv_negotiate("1.41", "1.12", "1.44", &v, &e);
 	is_str(e.hint, "unset DOCKER_API_VERSION to negotiate, or set one from 1.41 to 1.41",
 	       "the hint names what both sides speak");
+
+	/* Every path carries the chosen version; before the choice, none. */
+	{
+		struct docker d = { .api_version = "1.52" };
+		char out[64], big[100];
+
+		ok(docker_api_path(&d, "/containers/json?all=1", out, sizeof out) == 0 &&
+		   strcmp(out, "/v1.52/containers/json?all=1") == 0, "paths carry the chosen version");
+		d.api_version[0] = '\0';
+		ok(docker_api_path(&d, "/version", out, sizeof out) == 0 && strcmp(out, "/version") == 0,
+		   "before the choice: unversioned (/version)");
+		memset(big, 'x', sizeof big - 1);
+		big[sizeof big - 1] = '\0';
+		ok(docker_api_path(&d, big, out, sizeof out) < 0, "a path that does not fit is refused");
+	}
 	return tap_done();
 }
