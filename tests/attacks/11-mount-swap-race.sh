@@ -41,10 +41,13 @@ start_proxy() {
 stop_proxy() { kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null; }
 
 # --- 1. the swap at the worst moment --------------------------------------------
+# (The image is built or checked first, so the runs below are runs.)
+(cd "$p" && timeout -k 5 600 env HOME="$CS_HOME" "$CS" exec -- true </dev/null >/dev/null 2>&1)
 start_proxy --no-swap
 run DOCKER_HOST=unix://$SOCK
 is "$rc" 0 "control: through the relay without a swap the run succeeds"
 like "$out" 'REAL-HOME' "control: ... and sees the real Codex home"
+[ "$rc" = 0 ] || diag "$out"
 stop_proxy
 rm -f "$p/.codex/.environment/written-inside"
 
@@ -66,19 +69,21 @@ n = 0
 while True:
     l.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 2)
     n += 1
-    if n % 10 == 0:
-        print(n, flush=True)
-    # Between a few ms and half a second: long enough for some runs to
-    # get through, short enough to land inside the check-to-mount window.
-    time.sleep(random.random() * 0.5)
+    print(n, flush=True)
+    # Up to two seconds, about a run's check-to-mount time: some runs get
+    # through, some flips land inside the window.
+    time.sleep(random.random() * 2)
 PY
 PIDS+=($!)
 RUNS=16 seen_real=0 refused=0 seen_out=0 other=0 by_pid1=0
+flips() { cat "$CS_HOME/flipper.log" 2>/dev/null | wc -l; }
 for i in $(seq $RUNS); do
+    # Each run starts right after a flip, at a different point of the cycle.
+    n=$(flips); wait_for test "$(flips)" -gt "$n"
     run
     if grep -q "$CANARY" <<<"$out"; then seen_out=$((seen_out + 1))
     elif [ "$rc" = 0 ] && grep -q REAL-HOME <<<"$out"; then seen_real=$((seen_real + 1))
-    elif [ "$rc" = 125 ]; then refused=$((refused + 1))
+    elif [ "$rc" = 125 ]; then refused=$((refused + 1)); [ $refused -le 3 ] && diag "run $i refused: $out"
         grep -q 'not what the runner checked' <<<"$out" && by_pid1=$((by_pid1 + 1))
     else other=$((other + 1)); diag "run $i: rc=$rc: $out"; fi
 done

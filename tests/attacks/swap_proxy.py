@@ -51,11 +51,11 @@ class Relay:
         except OSError:
             pass
         finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            # Half-close only: stdin's EOF must not cut the output stream.
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
 
     def serve(self, client):
         up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
