@@ -395,7 +395,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(90);
+	plan(93);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -606,6 +606,32 @@ int main(void)
 		ok(n >= DNS_HDR && rd16(out) == 0x400 && (out[3] & 0xf) == DNS_R_NXDOMAIN,
 		   "TCP query answered (%d)", n);
 		is_int(tcp_oversize(p.b, p.n, 1233), 0, "TCP length prefix 1233: closed at once, no answer");
+
+		/* an allowed name over TCP: inserted before the answer, framed */
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		uint8_t fr[2 + 64];
+
+		pquery(&p, 0x401, "allowed.test", DNS_T_A, 0);
+		fr[0] = 0;
+		fr[1] = (uint8_t)p.n;
+		memcpy(fr + 2, p.b, p.n);
+		ok(fd >= 0 && connect(fd, (struct sockaddr *)&F.faddr, sizeof F.faddr) == 0 &&
+		   send(fd, fr, p.n + 2, MSG_NOSIGNAL) == (ssize_t)(p.n + 2) && up_recv(&u),
+		   "TCP query for an allowed name forwarded");
+		up_answer_start(&p, &u, 0, 2);
+		rr_a(&p, DNS_HDR, "198.51.100.77", 60);
+		rr_a(&p, DNS_HDR, "10.7.7.7", 60);
+		up_send(&u, &p);
+		ok(await_reply(&s, &r, fd) && r.len > 2 && rd16(r.b) == r.len - 2, "framed TCP answer");
+		static struct reply unframed;
+
+		unframed.len = r.len > 2 ? r.len - 2 : 0;
+		memcpy(unframed.b, r.b + 2, unframed.len);
+		parse_reply(&unframed, "allowed.test", DNS_T_A);
+		ok(s.n_allow == 1 && s.n_rebind == 1 && unframed.a.n_addr == 1 &&
+		   reply_has(&unframed, "198.51.100.77"), "...holding the inserted address only");
+		if (fd >= 0)
+			close(fd);
 	}
 	{
 		/* truncated UDP answer: retried over TCP, the full answer used */
