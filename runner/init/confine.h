@@ -12,7 +12,8 @@ int confine_self(char *why, size_t whysz);
 
 /* Only as PID 1 of its PID namespace: SIGKILL every other process in it and
  * reap them, until none is left (the init hook's leftovers must not outlive
- * it into the command's run).  Gives up after about TIMEOUT_MS with EBUSY;
+ * it into the command's run).  Gives up after TIMEOUT_MS rounds (each at
+ * most about 1 ms) with EBUSY;
  * anywhere but PID 1 it refuses with EPERM and signals nothing. */
 int reap_all(int timeout_ms);
 
