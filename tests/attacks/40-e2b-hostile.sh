@@ -14,7 +14,7 @@
 # exact exit status and message, and nothing is left behind.  No Docker.
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 56
+plan 57
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-hostile.XXXXXX)
@@ -79,8 +79,11 @@ wait_for grep -qs '^ready$' "$TMP/events"
 cat "$W/canary.txt" >/dev/null
 check "positive control: the canary watch sees a read of canary.txt" wait_for grep -qs 'canary.txt' "$TMP/events"
 : > "$TMP/events"
-# Events of the project directory itself are ours to make.
-events() { grep -v -e "^$W/proj " -e "^$W/proj2 " "$TMP/events" || true; }
+# Events of the project directories are ours to make; so is opening the
+# projects' parent itself (IN_OPEN|IN_ISDIR, no name) when a path is walked
+# down to a project one directory at a time.  Reading that directory's
+# entries (IN_ACCESS) or touching anything in it still counts.
+events() { grep -v -e "^$W/proj " -e "^$W/proj2 " -e "^$W/ 0x40000020\$" "$TMP/events" || true; }
 
 # run ARGS... : the runner in the project, bounded by `timeout`.
 run() {
@@ -240,9 +243,10 @@ chown -R "$TEST_UID:$TEST_GID" "$p2"; chown -h "$TEST_UID:$TEST_GID" "$p2/.codex
 MARK=$(wc -l < "$LOG")
 out=$(cd "$p2" && timeout -k 5 60 env "${EENV[@]}" "$CS" --backend e2b exec -- true </dev/null 2>&1); rc=$?
 is "$rc" 125 ".codex/.environment -> a directory of the user: exit 125"
-is "$(grep '^codex-sandbox: ' <<<"$out")" \
-    "codex-sandbox: $p2/.codex/.environment: a symlink or file is in the way inside the project; refusing to follow it" \
-    "... one line naming the link"
+# Refused by the plan or by the E2B scan, whichever comes first: one line
+# that names the link.
+is "$(grep -c '^codex-sandbox: ' <<<"$out")" 1 "... in one line"
+like "$out" "^codex-sandbox: .*$p2/\.codex/\.environment.*(symlink|symbolic link)" "... naming the link"
 is "$(newlog | grep -c '"plane": *"api"')" 0 "... and nothing was created (no API request)"
 
 # --- nothing outside the project was touched -------------------------------------------

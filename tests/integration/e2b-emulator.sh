@@ -77,8 +77,8 @@ run_tap() {
 echo "TAP version 13"
 # The plan is a literal: a sub-script that dies early, or a block that
 # silently does not run, leaves fewer results than this and fails the file.
-PLAN=104
-echo "1..$PLAN"
+plan() { PLAN=$1; echo "1..$1"; }
+plan 104
 
 # --- prerequisites ------------------------------------------------------------
 for tool in python3 node npm curl; do
