@@ -25,9 +25,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The base the image build bootstrapped (00-image ran before this file).
-base=$(api /images/json | jq -r '[.[].RepoTags[]? | select(startswith("codex-sandbox-base:"))][0] // empty')
-check "the bootstrapped Debian base image exists (${base:-none})" test -n "$base"
+# The base the image build bootstrapped (00-image ran before this file), or
+# the Debian image it starts from where that could be pulled.
+base=$(api /images/json | jq -r '[.[].RepoTags[]? | select(startswith("codex-sandbox-base:") or . == "debian:bookworm-slim")] | sort | .[0] // empty')
+check "a clean Debian base image exists (${base:-none})" test -n "$base"
 [ -n "$base" ] || { diag "run tests/integration/00-image.sh (codex-sandbox build) first"; done_testing; exit 1; }
 
 # The README's two commands, as a user would copy them.
