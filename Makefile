@@ -35,7 +35,7 @@ SETUP_FIRST := $(filter setup,$(MAKECMDGOALS))
 NO_LIB_GOALS := setup clean uninstall
 ifneq ($(filter-out $(NO_LIB_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(SETUP_FIRST),)
-BUILD_MISSING := $(shell images/setup-host.sh --check-build)
+BUILD_MISSING := $(shell sh images/setup-host.sh --check-build)
 $(if $(BUILD_MISSING),$(error $(BUILD_MISSING)))
 endif
 endif

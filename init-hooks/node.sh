@@ -31,8 +31,10 @@ fi
     echo "node.sh: package.json but no package-lock.json; create it with 'npm install' on the host" >&2; exit 1; }
 
 mkdir -p "$cache"
-# ~/.npmrc is on the sandbox's private HOME: later npm commands use the cache too.
-npm config set cache "$cache" --location=user >/dev/null
+# ~/.npmrc is on the sandbox's private HOME (fresh each run): later npm
+# commands use the cache too.  Written directly: `npm config set` spells
+# its scope differently across npm versions.
+printf 'cache=%s\n' "$cache" >> "$HOME/.npmrc"
 mode=--prefer-offline
 [ "${NODE_HOOK_OFFLINE:-0}" = 1 ] && mode=--offline
 echo "node.sh: npm ci ($mode, cache $cache)" >&2

@@ -3,8 +3,8 @@
 # registry, a PyPI simple index and a Go module proxy served by
 # tests/lib/fixture_http.py in the test world (198.51.100.40, allowed by
 # address), and a pre-fetched Maven repository mounted read-only.  Nothing
-# leaves this machine.  The sandbox image is the default one plus the
-# toolchains (built FROM codex-sandbox, cached by content).
+# leaves this machine.  The sandbox image is the sandbox's files plus the
+# toolchains (cached by content).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/world.sh"
 plan 29
@@ -13,29 +13,46 @@ FX=""
 trap 'world_down; cleanup_projects; [ -n "$FX" ] && rm -rf "$FX"' EXIT
 
 # --- the toolchain image -------------------------------------------------
-hooks_dockerfile='FROM codex-sandbox:latest
-USER root
-RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm python3-venv maven golang-go >/dev/null && rm -rf /var/lib/apt/lists/*
-USER codex'
-base_id=$(api /images/codex-sandbox:latest/json | jq -r '.Id // empty')
-HOOK_IMG=cs-test-hooks:$(printf '%s\n%s' "$hooks_dockerfile" "$base_id" | sha256sum | cut -c1-12)
-if [ -n "$base_id" ] && [ "$(api "/images/$HOOK_IMG/json" -o /dev/null -w '%{http_code}')" != 200 ]; then
+# Two layers of caching: the toolchains on the bootstrapped Debian base
+# (slow, network; changes only with the base), then the sandbox's own files
+# copied from the current codex-sandbox image (seconds; every new build).
+build_image() {  # TAG DOCKERFILE-TEXT
+    [ "$(api "/images/$1/json" -o /dev/null -w '%{http_code}')" = 200 ] && return 0
+    local ctx t0=$SECONDS
     ctx=$(mktemp -d /tmp/cs-hooks-ctx.XXXXXX)
-    printf '%s\n' "$hooks_dockerfile" > "$ctx/Dockerfile"
-    t0=$SECONDS
+    printf '%s\n' "$2" > "$ctx/Dockerfile"
     tar -C "$ctx" -cf - Dockerfile | curl -sS --unix-socket "$DOCKER_SOCK" -X POST \
         -H 'Content-Type: application/x-tar' --data-binary @- \
-        "http://docker/v1.41/build?t=$HOOK_IMG&rm=1&forcerm=1" > "$ctx/build.log"
-    diag "built $HOOK_IMG in $((SECONDS - t0))s"
-    [ "$(api "/images/$HOOK_IMG/json" -o /dev/null -w '%{http_code}')" = 200 ] ||
+        "http://docker/v1.41/build?t=$1&rm=1&forcerm=1" > "$ctx/build.log"
+    diag "built $1 in $((SECONDS - t0))s"
+    [ "$(api "/images/$1/json" -o /dev/null -w '%{http_code}')" = 200 ] ||
         diag "$(jq -r '.stream // .error // empty' "$ctx/build.log" 2>/dev/null | tail -n 20)"
     rm -rf "$ctx"
-    # Older tags of ours (an earlier codex-sandbox image) are only clutter.
-    for old in $(api /images/json | jq -r '.[].RepoTags[]?' | grep '^cs-test-hooks:' | grep -vx "$HOOK_IMG"); do
+    # Older tags of the same name are only clutter.
+    for old in $(api /images/json | jq -r '.[].RepoTags[]?' | grep "^${1%%:*}:" | grep -vx "$1"); do
         api "/images/$old" -X DELETE >/dev/null 2>&1
     done
+}
+tag_for() { printf '%s\n%s' "$1" "$2" | sha256sum | cut -c1-12; }
+base=$(api /images/json | jq -r '[.[].RepoTags[]? | select(startswith("codex-sandbox-base:"))][0] // "debian:bookworm-slim"')
+base_id=$(api "/images/$base/json" | jq -r '.Id // empty')
+sandbox_id=$(api /images/codex-sandbox:latest/json | jq -r '.Id // empty')
+# The sandbox's packages (Dockerfile.codex-sandbox) and the hooks' toolchains.
+tools_df="FROM $base
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bash ca-certificates curl git less procps python3 ripgrep libnftnl11 libmnl0 libseccomp2 nodejs npm python3-venv maven golang-go >/dev/null && rm -rf /var/lib/apt/lists/*"
+TOOLS_IMG=cs-test-toolchains:$(tag_for "$tools_df" "$base_id")
+hook_df="FROM $TOOLS_IMG
+COPY --from=codex-sandbox:latest /usr/local/bin/codex /usr/local/bin/codex
+COPY --from=codex-sandbox:latest /usr/lib/codex-sandbox/ /usr/lib/codex-sandbox/
+RUN useradd --create-home --shell /bin/bash codex && mkdir -p /etc/codex /codex_home /run/codex-sandbox
+USER codex
+WORKDIR /home/codex
+ENTRYPOINT [\"/usr/lib/codex-sandbox/codex-sandbox-init\", \"--\"]"
+HOOK_IMG=cs-test-hooks:$(tag_for "$hook_df" "$sandbox_id")
+if [ -n "$base_id" ] && [ -n "$sandbox_id" ]; then
+    build_image "$TOOLS_IMG" "$tools_df" && build_image "$HOOK_IMG" "$hook_df"
 fi
-check "toolchain image $HOOK_IMG (node, python3-venv, maven, go) exists" \
+check "toolchain image $HOOK_IMG (node, python3-venv, maven, go + the sandbox's files) exists" \
     test "$(api "/images/$HOOK_IMG/json" -o /dev/null -w '%{http_code}')" = 200
 
 # --- the registry ----------------------------------------------------------
