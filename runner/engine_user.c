@@ -1,6 +1,7 @@
 #include "runner/engine_user.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* "name=seccomp,profile=default": is one of its fields exactly WANT? */
@@ -64,6 +65,21 @@ int engine_user_decide(const struct engine_facts *f, uid_t want_uid, gid_t want_
 			       "/etc/docker/daemon.json), or the rootless engine of uid %u", want);
 	}
 	if (!f->rootless) {
+		/* A rootful engine listens as root.  Anyone else on the socket
+		 * (Docker Desktop, a user's proxy) maps uids in ways we cannot
+		 * see: refuse rather than write files as a stranger. */
+		if (!f->owner_known || f->owner_uid != 0) {
+			char who[32] = "an unknown uid";
+
+			if (f->owner_known)
+				snprintf(who, sizeof who, "uid %u", (unsigned)f->owner_uid);
+			cs_fail(err, 0, "the Docker engine's socket is served by %s, not root, and the "
+				"engine does not say it is rootless: files the sandbox writes might not "
+				"belong to uid %u", who, want);
+			return cs_hint(err, "point DOCKER_HOST at the engine's own socket (rootful: "
+				       "unix:///var/run/docker.sock; rootless: unix:///run/user/%u/docker.sock)",
+				       want);
+		}
 		*out = (struct sandbox_ids){ .uid = want_uid, .gid = want_gid };
 		return 0;
 	}

@@ -12,7 +12,7 @@ chmod 755 "$SD"     # the rootless case runs the runner as the test user
 PIDS=()
 trap 'for x in "${PIDS[@]:-}"; do [ -n "$x" ] && kill "$x" 2>/dev/null; done; tmux_stop; cleanup_projects; rm -rf "$SD"' EXIT
 
-plan 48
+plan 50
 
 # standin NAME [ARGS...]: a stand-in on $SD/NAME.sock logging to $SD/NAME.log.
 standin() {
@@ -35,6 +35,7 @@ standin old --min 1.12                       # an Engine 24-like policy: 1.41 st
 standin rl-same --security-options "$SECOPTS_ROOTLESS" --owner-uid "$TEST_UID"
 standin rl-other --security-options "$SECOPTS_ROOTLESS" --owner-uid 4242
 standin userns --security-options "$SECOPTS_USERNS"
+standin userproxy --owner-uid 4242            # a rootful engine behind someone's proxy
 p=$(new_project)
 
 # --- the stand-in's policy, and the controls ---------------------------------
@@ -161,6 +162,11 @@ like "$rc:$out" '^125:codex-sandbox: the Docker engine runs with userns-remap: f
     "userns-remap: refused with exit 125 and why"
 out=$(cd "$p" && via userns cs doctor 2>&1)
 like "$out" '^FAIL +user +the Docker engine runs with userns-remap' "doctor reports it the same way"
+
+out=$(cd "$p" && via userproxy cs exec -- echo SHOULD-NOT-RUN </dev/null 2>&1); rc=$?
+like "$rc:$out" "^125:codex-sandbox: the Docker engine's socket is served by uid 4242, not root, and the engine does not say it is rootless" \
+    "not rootless but not served by root (a proxy, Docker Desktop): refused"
+is "$(grep -c 'containers/create' "$SD/userproxy.log")" 0 "... before anything was created"
 
 is "$(our_containers)" "" "nothing left"
 done_testing

@@ -60,7 +60,7 @@ int main(void)
 	struct engine_facts f;
 	const char *r;
 
-	plan(23);
+	plan(25);
 	f = facts(rootful, true, 0);
 	ok(!f.rootless && !f.userns_remap, "Engine 20.10 rootful: neither rootless nor userns");
 	f = facts(rootless, true, 1000);
@@ -77,6 +77,12 @@ int main(void)
 	       "rootful: the sandbox runs as the work dir's owner");
 	is_str(decide(facts(rootful, true, 0), 1000, true), "1000:1001",
 	       "rootful with Docker's DNS: unchanged (the sandbox is never uid 0)");
+	r = decide(facts(rootful, true, 1000), 1000, false);
+	ok(starts(r, "ERR125: the Docker engine's socket is served by uid 1000, not root, and the "
+		  "engine does not say it is rootless"), "not rootless, but not served by root: refused");
+	r = decide(facts(rootful, false, 0), 1000, false);
+	ok(starts(r, "ERR125: the Docker engine's socket is served by an unknown uid, not root"),
+	   "not rootless, peer unknown: refused (fail closed)");
 	is_str(decide(facts(rootless, true, 1000), 1000, false), "0:0 root",
 	       "rootless engine of the same user: 0:0 inside");
 	r = decide(facts(rootless, true, 1002), 1000, false);
