@@ -427,8 +427,8 @@ static int plan_codex_home(const struct cs_opts *o, const struct plan_env *env,
 	fd = open_kind(p->codex_home, S_IFDIR, &st);
 	if (fd >= 0)
 		close(fd);
-	else if (errno == ENOENT)
-		p->codex_home_exists = false;
+	else if (errno == ENOENT || errno == EACCES)
+		p->codex_home_exists = false;   /* EACCES: creating it says so later */
 	else if (errno == ENOTDIR && p->codex_home_exists) {
 		cs_fail(err, ENOTDIR, "Codex home %s", p->codex_home);
 		return cs_hint(err, "remove the file or pass another --codex-home");

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +17,43 @@
 
 #include "runner/fdio.h"
 #include "runner/safeopen.h"
+#include "runner/sig.h"
 #include "runner/util.h"
 
 #define PROMPTS_MAX_DEPTH 8
 
+/* Read one answer line from the terminal, giving up when a terminating
+ * signal arrives (the handlers use SA_RESTART: a plain read would just be
+ * restarted and Ctrl-C would do nothing). */
+static int read_answer(char *answer, size_t sz)
+{
+	cleanup_close int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	size_t n = 0;
+
+	if (tty < 0)
+		return -1;
+	while (n + 1 < sz) {
+		struct pollfd pf[2] = { { .fd = tty, .events = POLLIN }, { .fd = sig_fd(), .events = POLLIN } };
+		char c;
+		ssize_t r;
+
+		if (poll(pf, pf[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			return -1;
+		if (sig_terminating())
+			return -1;
+		if (!(pf[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		r = read(tty, &c, 1);
+		if (r <= 0 || c == '\n')
+			break;
+		answer[n++] = c;
+	}
+	answer[n] = '\0';
+	return 0;
+}
+
 int prepare_consent(const struct sandbox_plan *p, struct cs_err *err)
 {
-	FILE *tty;
 	char answer[16] = "";
 
 	if (p->outside_writable.n == 0 || p->yes)
@@ -39,13 +70,11 @@ int prepare_consent(const struct sandbox_plan *p, struct cs_err *err)
 		fprintf(stderr, "  %s\n", p->outside_writable.v[i]);
 	fprintf(stderr, "Allow this? [y/N] ");
 	fflush(stderr);
-	tty = fopen("/dev/tty", "re");
-	if (!tty || !fgets(answer, sizeof answer, tty)) {
-		if (tty)
-			fclose(tty);
+	if (read_answer(answer, sizeof answer) < 0) {
+		if (sig_terminating())
+			return cs_fail_status(err, 128 + sig_terminating(), 0, "interrupted at the question");
 		return cs_fail(err, 0, "no confirmation for writable mounts outside the work dir");
 	}
-	fclose(tty);
 	if (answer[0] != 'y' && answer[0] != 'Y') {
 		cs_fail(err, 0, "writable mount outside the work dir not confirmed");
 		return cs_hint(err, "answer y, or pass -y/--yes");

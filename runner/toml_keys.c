@@ -113,7 +113,7 @@ static bool inline_has(const char *p, const char *end, const struct keypath *wan
 		if (p < end && *p == '}')
 			return false;
 		q = parse_key(p, end, &k);
-		if (!q || *q != '=')
+		if (!q || q >= end || *q != '=')
 			return false;
 		if (path_eq(&k, &rest))
 			return true;
@@ -127,7 +127,7 @@ static bool inline_has(const char *p, const char *end, const struct keypath *wan
 				char qq = *q++;
 
 				while (q < end && *q != qq) {
-					if (qq == '"' && *q == '\\')
+					if (qq == '"' && *q == '\\' && q + 1 < end)
 						q++;
 					q++;
 				}
@@ -200,7 +200,8 @@ bool toml_sets_key(const char *text, size_t len, const char *dotted)
 			if (r < line_end && *r == '[')
 				r++;
 			r = parse_key(r, line_end, &h);
-			if (r && *r == ']')
+			/* R may be LINE_END, the end of the text: no read there. */
+			if (r && r < line_end && *r == ']')
 				table = h;
 			else
 				table.n = 0;
@@ -210,7 +211,7 @@ bool toml_sets_key(const char *text, size_t len, const char *dotted)
 			struct keypath k = table;
 			const char *v = parse_key(q, line_end, &k);
 
-			if (!v || *v != '=')
+			if (!v || v >= line_end || *v != '=')
 				goto next;
 			if (path_eq(&k, &want))
 				return true;
