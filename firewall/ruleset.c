@@ -628,7 +628,7 @@ static int dns_reject_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cf
  * the output chain, before any conntrack verdict, so they are judged one by
  * one.  An established flow of the filter (its socket closed, the entry
  * still tracked) must not carry another uid's packets: the agent could bind
- * the same source port and talk to the upstream (REQUIREMENTS R5.21).
+ * the same source port and talk to the upstream (REQUIREMENTS §5.2).
  * `meta skuid` does not match a packet without a full socket: such packets
  * fall through to the reject (fail closed). */
 static int dns_only_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)

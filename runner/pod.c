@@ -111,7 +111,7 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
  * firewall runs in the sandbox's namespace and cannot see them, and no DNS
  * answer may point at them.  Addresses the guard refuses by range anyway
  * (loopback, private, link-local) are left out.  Fails closed. */
-static int add_host_addrs(cJSON *cmd, struct cs_err *err)
+int pod_host_addrs(cJSON *cmd, struct cs_err *err)
 {
 	struct ifaddrs *ifa, *i;
 	struct guard seen;
@@ -287,7 +287,7 @@ int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
 	buf_init(&early, 1u << 16);
 
 	body = pod_owner_body(p, id, NULL);
-	if (add_host_addrs(cJSON_GetObjectItemCaseSensitive(body, "Cmd"), err) < 0) {
+	if (pod_host_addrs(cJSON_GetObjectItemCaseSensitive(body, "Cmd"), err) < 0) {
 		cJSON_Delete(body);
 		buf_free(&early);
 		return cs_wrap(err, "configuring the sandbox's firewall");

@@ -49,6 +49,10 @@ void pod_stop(struct pod *pod, struct docker *d, const struct sandbox_plan *p);
 /* The owner's create body (pure; tests). */
 cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity *id,
 		      const char *resolv_conf);
+/* Append "--guard-host ADDR" to CMD for every address of this host (every
+ * interface) that the guard does not already refuse by range.  Returns 0,
+ * or -1 with ERR (getifaddrs failed, more than GUARD_MAX_HOST). */
+int pod_host_addrs(cJSON *cmd, struct cs_err *err);
 /* One line of the owner's stdout (without its newline; only its first 8 KiB
  * count): READY / ERROR / EVENT / SUMMARY update POD, anything
  * else is ignored.  POD needs only a records array (fuzzed). */

@@ -93,7 +93,8 @@ static void test_ranges(void)
 		edges(&g, ranges[i]);
 	/* neighbours that are nobody's: exactly nothing */
 	ok(!why_s(&g, "172.32.0.0") && !why_s(&g, "100.128.0.0") && !why_s(&g, "168.63.129.17") &&
-	   !why_s(&g, "2001:1::") && !why_s(&g, "::1:0:0") && !why_s(&g, "::fffe:ffff:ffff"),
+	   !why_s(&g, "2001:1::") && !why_s(&g, "::1:0:0") && !why_s(&g, "::fffe:ffff:ffff") &&
+	   !why_s(&g, "fe00::") && !why_s(&g, "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
 	   "addresses next to the ranges are open");
 	ok(!why_s(&g, "192.0.2.1") && !why_s(&g, "198.51.100.1") && !why_s(&g, "203.0.113.1") &&
 	   !why_s(&g, "2001:db8::1"), "documentation ranges stay open (the tests' internet)");
@@ -170,21 +171,29 @@ static void test_gateways(void)
 	const char *route6 =
 		"00000000000000000000000000000000 00 00000000000000000000000000000000 00 20010db8000100000000000000000001 00000400 00000001 00000000 00000003 eth0\n"
 		"20010db8000500000000000000000000 30 00000000000000000000000000000000 00 20010db8000100000000000000000009 00000400 00000001 00000000 00000003 eth0\n"
-		"20010db8000100000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth0\n";
+		"20010db8000100000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth0\n"
+		"20010db8000600000000000000000000 30 00000000000000000000000000000000 00 00aa0000000000000000000000000001 00000400 00000001 00000000 00000003 eth0\n";
 
 	guard_init(&g);
 	is_int(guard_parse_route4(&g, route4), 2, "two IPv4 gateways (the flagless one ignored)");
 	ok(why_s(&g, "192.0.2.1") && why_s(&g, "192.168.100.1"), "both gateways refused");
 	ok(!why_s(&g, "192.0.2.2") && !why_s(&g, "198.51.100.1"), "next to them: open");
-	is_int(guard_parse_route6(&g, route6), 2, "two IPv6 next hops");
-	ok(why_s(&g, "2001:db8:1::1") && why_s(&g, "2001:db8:1::9") && !why_s(&g, "2001:db8:1::2"),
-	   "IPv6 next hops refused, their neighbour open");
+	is_int(guard_parse_route6(&g, route6), 3, "three IPv6 next hops");
+	ok(why_s(&g, "2001:db8:1::1") && why_s(&g, "2001:db8:1::9") && why_s(&g, "aa::1") &&
+	   !why_s(&g, "2001:db8:1::2"), "IPv6 next hops refused (one starting with a zero byte), a neighbour open");
+	/* duplicates take no room: the same gateway over and over, then another */
+	guard_init(&g);
+	for (int i = 0; i < GUARD_MAX_GW + 4; i++)
+		guard_add_gateway(&g, AF_INET, (const unsigned char *)"\xcb\x00\x71\x01");
+	guard_add_gateway(&g, AF_INET, (const unsigned char *)"\xcb\x00\x71\x02");
+	ok(why_s(&g, "203.0.113.1") && why_s(&g, "203.0.113.2") && g.n4 == 2,
+	   "a gateway seen many times is held once; the next one still fits");
 	is_int(guard_parse_route4(&g, "garbage"), -1, "not a route file");
 }
 
 int main(void)
 {
-	plan(121);
+	plan(122);
 	test_ranges();
 	test_embedded();
 	test_hosts();
