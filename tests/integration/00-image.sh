@@ -3,6 +3,7 @@
 # when it cannot be pulled, Codex fetched on the host), cached by content,
 # rebuilt with progress when a run finds it missing.
 . "$(dirname "$0")/../lib/common.sh"
+plan 16
 trap cleanup_projects EXIT
 
 t0=$SECONDS

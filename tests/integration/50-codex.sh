@@ -5,6 +5,7 @@
 # else of the test world is, except where a test says so).
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
+plan 20
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
 trap 'world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
@@ -50,8 +51,10 @@ check "the Codex home stays small (no 300 MB daemon copy)" test "$(du -sm "$p/.c
 
 # --json pipes cleanly: no TTY, no stdin stall.
 world_script $MODEL <(echo '[[{"call":"exec_command","args":{"cmd":"echo json-mode"}},{"say":"ok"}]]')
-out=$(cd "$p" && cs "${net[@]}" --config "$cfg" -- exec --json --skip-git-repo-check "go" </dev/null 2>/dev/null | jq -c 'select(.type)' 2>&1); rc=$?
-is "$rc" 0 "exec --json | jq works"
+# (the runner's status, not only jq's: the pipe's last command is jq)
+out=$(cd "$p" && { cs "${net[@]}" --config "$cfg" -- exec --json --skip-git-repo-check "go" </dev/null 2>/dev/null
+                   echo "runner=$?" >"$CS_HOME/json.rc"; } | jq -c 'select(.type)' 2>&1); rc=$?
+is "$(cat "$CS_HOME/json.rc" 2>/dev/null):jq=$rc" "runner=0:jq=0" "exec --json | jq works (runner and jq exit 0)"
 like "$out" '"type":"command_execution"' "--json has the command execution"
 like "$out" '"type":"agent_message"' "--json has the agent message"
 # Without </dev/null and without a terminal on stdout, stdin from a pipe still ends.

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
 . "$ROOT/tests/lib/tmux.sh"
+plan 14
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
 trap 'tmux_stop; world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
@@ -38,7 +39,7 @@ unlike "$(screen)" 'Trust this folder|Sign in with ChatGPT|Welcome to Codex' "no
 like "$(screen)" 'OpenAI Codex' "Codex's header is shown"
 
 tm send-keys -t "$TMUX_S" -l 'please answer'
-wait_screen 'please answer' 50
+check "the typed prompt shows in the composer" wait_screen 'please answer' 50
 sleep 0.3
 tm send-keys -t "$TMUX_S" Enter
 if wait_screen 'the answer is 42'; then ok "a typed prompt runs a turn and shows the answer"; else not_ok "prompt answered"; diag "$(screen)"; fi
@@ -47,7 +48,8 @@ check "the turn's tool call ran in the project" wait_for test -f "$p/tui.txt"
 row() { screen | grep -n 'Ask Codex\|›' | tail -n1 | cut -d: -f1; }
 before=$(row)
 tm resize-window -t "$TMUX_S" -x 80 -y 20
-sleep 1.5
+redrawn() { local r; r=$(row); [ -n "$r" ] && [ "$r" -le 20 ] && [ "$r" != "$before" ]; }
+wait_for redrawn
 after=$(row)
 if [ -n "$after" ] && [ "$after" -le 20 ] && [ "$after" != "$before" ]; then
     ok "a resize redraws the TUI (composer row $before -> $after)"

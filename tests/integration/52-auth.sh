@@ -6,6 +6,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
 . "$ROOT/tests/lib/tmux.sh"
+plan 27
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
 trap 'tmux_stop; world_down; cleanup_projects; rm -rf "$CS_HOME"' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
@@ -29,7 +30,7 @@ is "$out" "authed" "... and gets the model's answer"
 [ $rc -eq 0 ] || diag "$(tail -5 "$CS_HOME/err")"
 check "the model server saw Authorization: Bearer sk-test" sh -c \
     "curl -fs http://$MODEL_AUTH:8080/_log | jq -e '[.[] | select(.event==\"request\" and .headers.authorization==\"Bearer sk-test\")] | length >= 1' >/dev/null"
-like "$(world_model_log $MODEL_AUTH | jq -r 'select(.event=="tool_output") | .output')" 'RO' "auth.json is read-only for Codex's tools"
+like "$(world_model_log $MODEL_AUTH | jq -r 'select(.event=="tool_output") | .output')" '^RO$' "auth.json is read-only for Codex's tools"
 is "$(sha256sum < "$auth")" "$sum" "host auth.json byte-identical afterwards"
 is "$(stat -c %i:%a "$auth")" "$ino:600" "... same file, same mode"
 
@@ -42,8 +43,11 @@ check "device-code login makes its request" wait_screen 'device code|deviceauth|
 check "... which reached auth.openai.com (the local stand-in) through the firewall" \
     wait_for grep -q . "$WORLD_DIR/openai-443.log"
 tm send-keys -t "$TMUX_S" C-c; sleep 0.5; tm send-keys -t "$TMUX_S" C-c
-wait_screen 'RUNNER-EXIT=' >/dev/null
-unlike "$(cat "$CS_HOME/blocked.json" 2>/dev/null)" 'openai\.com"|198\.51\.100\.30' "the login hosts were not blocked"
+if wait_screen 'RUNNER-EXIT=' 600; then ok "Ctrl-C ends Codex and the runner"; else not_ok "Ctrl-C ends Codex and the runner"; diag "$(screen)"; fi
+# The record must exist before its contents mean anything.
+jsonl() { jq -se 'type == "array"' "$1" >/dev/null; }
+check "--log-blocked was written, JSON lines" jsonl "$CS_HOME/blocked.json"
+unlike "$(cat "$CS_HOME/blocked.json")" 'openai\.com"|198\.51\.100\.30' "the login hosts were not blocked"
 tmux_stop
 
 # --- --auth-writeback -----------------------------------------------------------------
@@ -62,14 +66,20 @@ is "$(ls -A "$CS_HOME/.codex" | grep -v '^auth.json$' || true)" "" "no temp or l
 
 # Two sandboxes at once: the second waits for the first's write-back, then
 # starts from the token the first left (never spending the same one twice).
-(cd "$p" && cs exec --auth-writeback -- sh -c "sleep 3; $(refresh rt-A)" </dev/null >/dev/null 2>&1) &
+# The first holds the lock until the test sees the second one waiting.
+rm -f "$p/go"
+(cd "$p" && cs exec --auth-writeback -- sh -c "until [ -e go ]; do sleep 0.1; done; $(refresh rt-A)" </dev/null >/dev/null 2>&1) &
 a=$!
 wait_sandboxes 1
-out=$(cd "$p" && cs exec --auth-writeback -- cat /codex_home/auth.json </dev/null 2>"$CS_HOME/err2"); rc=$?
-wait $a
-is "$rc" 0 "a concurrent --auth-writeback sandbox runs after waiting"
-like "$(cat "$CS_HOME/err2")" 'another sandbox is using .* waiting' "it says it waits for the lock"
-like "$out" '"refresh_token": "rt-A"' "it starts from the token the first one wrote back"
+(cd "$p" && cs exec --auth-writeback -- cat /codex_home/auth.json </dev/null >"$CS_HOME/out2" 2>"$CS_HOME/err2") &
+b=$!
+check "a second --auth-writeback sandbox waits for the lock, saying so" \
+    wait_for grep -qE 'another sandbox is using .* waiting' "$CS_HOME/err2"
+touch "$p/go"
+wait $a; wait $b; rc=$?
+rm -f "$p/go"
+is "$rc" 0 "... then runs"
+like "$(cat "$CS_HOME/out2")" '"refresh_token": "rt-A"' "it starts from the token the first one wrote back"
 
 # A sandbox that leaves invalid JSON: the host file is not touched.
 good=$(sha256sum < "$auth")
@@ -78,8 +88,14 @@ is "$rc" 125 "invalid auth.json left by the sandbox: exit 125"
 like "$out" 'invalid auth.json.*was not changed' "... saying the host file was not changed"
 is "$(sha256sum < "$auth")" "$good" "host auth.json unchanged"
 # The host file changed during the run: the sandbox's version is kept beside it.
-out=$(cd "$p" && cs exec --auth-writeback -- sh -c "sleep 2; $(refresh rt-S)" </dev/null 2>&1 &
-      sleep 1; printf '{"auth_mode":"chatgpt","tokens":{"refresh_token":"rt-host"}}\n' > "$auth.new"; mv "$auth.new" "$auth"; wait)
+# (the sandbox refreshes only after the host file changed under the run)
+(cd "$p" && cs exec --auth-writeback -- sh -c "until [ -e go ]; do sleep 0.1; done; $(refresh rt-S)" </dev/null >/dev/null 2>&1) &
+a=$!
+check "a sandbox is running" wait_sandboxes 1
+printf '{"auth_mode":"chatgpt","tokens":{"refresh_token":"rt-host"}}\n' > "$auth.new"; mv "$auth.new" "$auth"
+touch "$p/go"
+wait $a
+rm -f "$p/go"
 like "$(cat "$auth")" 'rt-host' "a host-side change during the run is never overwritten"
 beside=$(ls "$CS_HOME/.codex"/auth.json.sandbox-* 2>/dev/null | head -n1)
 check "the sandbox's refreshed credentials are kept beside it" grep -q rt-S "${beside:-/nonexistent}"

@@ -59,6 +59,9 @@ wait_for() {
 }
 
 bail() { echo "Bail out! $*"; exit 1; }
+# The literal plan (tests/run.sh checks it against this file).
+plan() { PLAN=$1; echo "1..$1"; }
+plan 42
 [ -x "$CODEX_BIN" ] || bail "no codex binary at $CODEX_BIN (set CODEX_BIN or run images/fetch-codex.sh)"
 command -v "$PY" >/dev/null || bail "python3 not found"
 command -v tmux >/dev/null || bail "tmux not found"
@@ -358,6 +361,6 @@ check "tui: no app-server daemon (nothing under CODEX_HOME/packages)" test ! -e 
 
 # ----------------------------------------------------------------------------
 
-echo "1..$n"
+[ "$n" = "$PLAN" ] || { echo "# planned $PLAN results, reported $n"; exit 1; }
 [ "$failed" = 0 ] || echo "# $failed of $n failed"
 [ "$failed" = 0 ]
