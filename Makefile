@@ -18,8 +18,8 @@ FUZZ_SECONDS ?= 20
 
 # --- build dependencies -------------------------------------------------
 # Flags that come from the machine are computed on first use in a recipe,
-# then kept (VAR = $(eval VAR := ...)$(VAR)): `make setup all` installs the
-# libraries before anything asks pkg-config, so one invocation is enough.
+# then kept (VAR = $(eval VAR := ...)$(VAR)): after `setup` has installed
+# the libraries, and only when something is compiled.
 PKGS      := libcurl libcjson libnftnl libmnl libseccomp
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
@@ -28,16 +28,21 @@ PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$
 # buffer; truncation there is handled, not a bug.
 NO_TRUNC = $(eval NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation))$(NO_TRUNC)
 
-# With `setup` among the goals, everything that compiles waits for it (also
-# under -j).  Without it, a machine lacking a build package stops here with
-# one line naming it and the command that installs it.
+# With `setup` among the goals, it runs while this file is read, before any
+# rule: every rule and flag (also under -j, also rules that compile a .c
+# directly) sees what it installed.  Not under -n.  Without `setup`, a
+# machine lacking a build package stops here with one line naming it and
+# the command that installs it.
 SETUP_FIRST := $(filter setup,$(MAKECMDGOALS))
 NO_LIB_GOALS := setup clean uninstall
-ifneq ($(filter-out $(NO_LIB_GOALS),$(or $(MAKECMDGOALS),all)),)
-ifeq ($(SETUP_FIRST),)
+ifneq ($(SETUP_FIRST),)
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+SETUP_STATUS := $(shell sh images/setup-host.sh >&2; echo $$?)
+$(if $(filter 0,$(SETUP_STATUS)),,$(error make setup failed (status $(SETUP_STATUS))))
+endif
+else ifneq ($(filter-out $(NO_LIB_GOALS),$(or $(MAKECMDGOALS),all)),)
 BUILD_MISSING := $(shell sh images/setup-host.sh --check-build)
 $(if $(BUILD_MISSING),$(error $(BUILD_MISSING)))
-endif
 endif
 # ------------------------------------------------------------------------
 WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
@@ -63,7 +68,7 @@ INIT_LDFLAGS := $(if $(findstring sanitize,$(EXTRA_CFLAGS)),,-static)
 
 all: $(BIN)/codex-sandbox $(BIN)/codex-sandbox-init $(BIN)/codex-firewall
 
-$(BUILD)/%.o: %.c | $(SETUP_FIRST)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CS_CFLAGS) -c $< -o $@
 
@@ -111,14 +116,14 @@ check: all unit-bins
 test: all unit-bins
 	tests/run.sh --build $(BUILD)
 
-san: | $(SETUP_FIRST)
+san:
 	$(MAKE) BUILD=build/san BIN=build/san/bin OPT="-O1 -g -fno-omit-frame-pointer" \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit-bins
 
 # libFuzzer: everything rebuilt with clang and coverage instrumentation.
 FUZZ_BUILD := build/fuzz
-fuzz-bins: | $(SETUP_FIRST)
+fuzz-bins:
 	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
 		$(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a
@@ -140,8 +145,9 @@ mutate: all unit-bins
 bench: all
 	tests/bench/run.sh
 
+# Done while the Makefile was read (above).
 setup:
-	images/setup-host.sh
+	@:
 
 # --- install / uninstall ---------------------------------------------------
 # INSTALLED is the one list both use: uninstall removes exactly what install
