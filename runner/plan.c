@@ -910,8 +910,18 @@ static int plan_network(const struct cs_opts *o, const struct plan_env *env,
 		if (strv_push(&p->publish, norm) < 0)
 			return cs_fail(err, ENOMEM, "out of memory");
 	}
-	if (o->log_blocked)
-		p->log_blocked = absolute(env, o->log_blocked);
+	if (o->log_blocked) {
+		bool exists;
+
+		/* The runner writes it (as root with sudo): inside the project
+		 * no link may redirect it, as for every other path there. */
+		p->log_blocked = resolve_user(env, p, o->log_blocked, &exists);
+		if (!p->log_blocked) {
+			path_fail(err, errno, "--log-blocked", o->log_blocked);
+			return cs_hint(err, "its directory must exist; inside the project no component "
+				       "may be a symbolic link");
+		}
+	}
 	return 0;
 }
 

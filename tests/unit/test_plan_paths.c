@@ -84,7 +84,7 @@ int main(void)
 	struct cs_err e;
 	int rc;
 
-	plan(38);
+	plan(40);
 	signal(SIGALRM, on_alarm);
 	snprintf(root, sizeof root, "/tmp/cs-unit-planpaths.XXXXXX");
 	if (!mkdtemp(root))
@@ -275,6 +275,13 @@ int main(void)
 		plan_free(&p);
 	}
 	{
+		char *a[] = { "cs", "--user", "1000:1000", "--log-blocked", W("sub/blocked.json"), NULL };
+
+		rc = build(&p, &e, a);
+		ok(rc < 0 && strstr(e.msg, "--log-blocked"), "--log-blocked through a project link: refused");
+		plan_free(&p);
+	}
+	{
 		char *a[] = { "cs", "--user", "1000:1000", "--init_script", W("sub/init.sh"), NULL };
 
 		rc = build(&p, &e, a);
@@ -312,6 +319,14 @@ int main(void)
 
 		rc = build(&p, &e, a);
 		ok(rc == 0, "control: --read-only of a real project dir");
+		plan_free(&p);
+	}
+	{
+		char *a[] = { "cs", "--user", "1000:1000", "--log-blocked", "sub/blocked.json", NULL };
+
+		rc = build(&p, &e, a);
+		ok(rc == 0 && p.log_blocked && strstr(p.log_blocked, "/proj/sub/blocked.json"),
+		   "control: --log-blocked into a real project dir");
 		plan_free(&p);
 	}
 
