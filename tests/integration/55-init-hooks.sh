@@ -33,6 +33,9 @@ build_image() {  # TAG DOCKERFILE-TEXT
         api "/images/$old" -X DELETE >/dev/null 2>&1
     done
 }
+# The sandbox's files must be this checkout's: bring codex-sandbox up to
+# date first (the layer cache makes this quick when it already is).
+cs build >/dev/null 2>&1 || diag "codex-sandbox build failed"
 tag_for() { printf '%s\n%s' "$1" "$2" | sha256sum | cut -c1-12; }
 base=$(api /images/json | jq -r '[.[].RepoTags[]? | select(startswith("codex-sandbox-base:"))][0] // "debian:bookworm-slim"')
 base_id=$(api "/images/$base/json" | jq -r '.Id // empty')
