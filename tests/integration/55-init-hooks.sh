@@ -33,6 +33,9 @@ build_image() {  # TAG DOCKERFILE-TEXT
         api "/images/$old" -X DELETE >/dev/null 2>&1
     done
 }
+# The sandbox's files must be this checkout's: bring codex-sandbox up to
+# date first (the layer cache makes this quick when it already is).
+cs build >/dev/null 2>&1 || diag "codex-sandbox build failed"
 tag_for() { printf '%s\n%s' "$1" "$2" | sha256sum | cut -c1-12; }
 base=$(api /images/json | jq -r '[.[].RepoTags[]? | select(startswith("codex-sandbox-base:"))][0] // "debian:bookworm-slim"')
 base_id=$(api "/images/$base/json" | jq -r '.Id // empty')
@@ -68,8 +71,14 @@ check "the fixture registry answers" wait_for curl -fs --max-time 1 -o /dev/null
 reglog() { cat "$WORLD_DIR/registry.log" 2>/dev/null; }
 regclear() { : > "$WORLD_DIR/registry.log"; }
 
-# project KIND: a fresh copy of the fixture project, owned by the test user.
-project() { local p; p=$(new_project); cp -r "$FX/projects/$1/." "$p/"; chown -R "$TEST_UID:$TEST_GID" "$p"; echo "$p"; }
+# project KIND: p= a fresh copy of the fixture project, owned by the test
+# user.  In this shell, not $(...): PROJECTS must see it for the cleanup.
+project() {
+    p=$(new_project)
+    PROJECTS+=("$p")
+    cp -r "$FX/projects/$1/." "$p/"
+    chown -R "$TEST_UID:$TEST_GID" "$p"
+}
 # hook_run DIR HOOK [RUNNER-ARGS...] -- CMD...
 hook_run() {
     local dir=$1 hook=$2; shift 2
@@ -78,7 +87,7 @@ hook_run() {
 }
 
 # --- node ------------------------------------------------------------------
-p=$(project node)
+project node
 out=$(hook_run "$p" node.sh exec -- sh -c 'node -e "console.log(require(\"fixture-greet\")())"; npm config get cache'); rc=$?
 is "$rc" 0 "node.sh: npm ci from the lockfile, then the command runs"
 [ $rc -eq 0 ] || diag "$out"
@@ -91,7 +100,7 @@ out=$(hook_run "$p" node.sh exec -- node -e 'console.log(require("fixture-greet"
 is "$rc:$(tail -n1 <<<"$out")" "0:fixture-greet-ok" "node.sh: a second run installs again"
 is "$(reglog | grep -c tgz)" 0 "node.sh: ... from the cache (no tarball request)"
 # A lockfile whose integrity does not match: npm ci refuses, Codex never starts.
-p=$(project node)
+project node
 sed -i 's/"integrity": "sha512-[^"]*"/"integrity": "sha512-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="/' "$p/package-lock.json"
 out=$(hook_run "$p" node.sh exec -- sh -c 'echo COMMAND-RAN'); rc=$?
 is "$([ $rc -ne 0 ] && echo failed):$(grep -c COMMAND-RAN <<<"$out")" "failed:0" \
@@ -99,7 +108,7 @@ is "$([ $rc -ne 0 ] && echo failed):$(grep -c COMMAND-RAN <<<"$out")" "failed:0"
 like "$out" 'EINTEGRITY|integrity' "node.sh: ... npm says why"
 
 # --- python ------------------------------------------------------------------
-p=$(project python); regclear
+project python; regclear
 pyenv=(-e "PIP_INDEX_URL=http://$REG/pypi/simple/" -e "PIP_TRUSTED_HOST=$REG")
 out=$(hook_run "$p" python.sh "${pyenv[@]}" exec -- bash -lc 'python -c "import fixture_greet; print(fixture_greet.greet())"; command -v python'); rc=$?
 is "$rc" 0 "python.sh: venv + requirements, then the command runs"
@@ -114,7 +123,7 @@ out=$(hook_run "$p" python.sh "${pyenv[@]}" exec -- bash -lc 'python -c "import 
 is "$rc:$(tail -n1 <<<"$out"):$(reglog | wc -l)" "0:fixture-greet-ok:0" "python.sh: a second run reuses the venv (no request)"
 
 # --- go --------------------------------------------------------------------
-p=$(project go); regclear
+project go; regclear
 out=$(hook_run "$p" go.sh -e "GOPROXY=http://$REG/go" -e GOSUMDB=off exec -- sh -c 'go run . && go env GOMODCACHE'); rc=$?
 is "$rc" 0 "go.sh: go mod download, then the command runs"
 [ $rc -eq 0 ] || diag "$out"
@@ -125,7 +134,7 @@ out=$(hook_run "$p" go.sh -e GOPROXY=off exec -- go run .); rc=$?
 is "$rc:$(tail -n1 <<<"$out")" "0:fixture-greet-ok" "go.sh: a second run builds with the proxy off (from the cache)"
 check "go.sh: the cache can be deleted from the host (-modcacherw)" rm -rf "$p/.codex/.environment/go"
 # go.sum that does not match the module: the hook fails, the command does not run.
-p=$(project go)
+project go
 sed -i '1s/h1:[^ ]*$/h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=/' "$p/go.sum"
 out=$(hook_run "$p" go.sh -e "GOPROXY=http://$REG/go" -e GOSUMDB=off exec -- sh -c 'echo COMMAND-RAN'); rc=$?
 is "$([ $rc -ne 0 ] && echo failed):$(grep -c COMMAND-RAN <<<"$out")" "failed:0" \
@@ -133,7 +142,7 @@ is "$([ $rc -ne 0 ] && echo failed):$(grep -c COMMAND-RAN <<<"$out")" "failed:0"
 like "$out" 'checksum mismatch|SECURITY ERROR' "go.sh: ... go says why"
 
 # --- maven -------------------------------------------------------------------
-p=$(project maven)
+project maven
 m2=$FX/m2/.m2/repository
 mvncmd='mvn -B validate; touch '"/app$m2"'/probe 2>/dev/null && echo REPO-WRITABLE; true'
 # Positive control first: without the hook Maven does not know the mounted repository.
