@@ -787,7 +787,7 @@ struct fw_parent *fw_parent_new(struct fw_config *cfg, int priv_fd, fw_insert_fn
 	pp->child = -1;
 	pp->insert = insert;
 	pp->insert_ctx = ctx;
-	guard_init(&pp->guard);
+	pp->guard = cfg->guard;          /* as fw_serve: the host's addresses too */
 	if (parent_tables(pp) < 0) {
 		parent_tables_free(pp);
 		free(pp);
