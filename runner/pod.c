@@ -436,9 +436,16 @@ static void write_log(const cJSON *records, const char *path)
 	const cJSON *r;
 	FILE *f;
 
+	int fd;
+
 	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "we");
+	/* The name is guessable and may sit in the project the sandbox writes:
+	 * create it afresh, never through a link or a FIFO planted there. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		fprintf(stderr, "codex-sandbox: cannot write --log-blocked %s: %s\n", path, strerror(errno));
 		return;
 	}
