@@ -156,6 +156,17 @@ static void test_hosts(void)
 	   !why_s(&cfg.guard, "198.51.100.98"), "they land in the configuration's guard");
 	ok(fw_parse_guard_host("198.51.100.0/24", &cfg, &err) < 0 &&
 	   strstr(err.msg, "invalid --guard-host"), "a CIDR is not an address: %s", err.msg);
+	{
+		char ip[32];
+		int rr = 0;
+		struct cs_err e2 = { 0 };
+
+		for (int i = 0; i <= GUARD_MAX_HOST && rr == 0; i++) {
+			snprintf(ip, sizeof ip, "203.0.%d.%d", 100 + i / 256, i % 256);
+			rr = fw_parse_guard_host(ip, &cfg, &e2);
+		}
+		ok(rr < 0 && strstr(e2.msg, "more than"), "too many --guard-host: refused (%s)", e2.msg);
+	}
 	allowlist_free(&cfg.al);
 }
 
@@ -193,7 +204,7 @@ static void test_gateways(void)
 
 int main(void)
 {
-	plan(122);
+	plan(123);
 	test_ranges();
 	test_embedded();
 	test_hosts();
