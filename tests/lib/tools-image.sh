@@ -6,8 +6,9 @@
 # Two tags: codex-sandbox-tools:base (FROM codex-sandbox, + apt packages over
 # plain HTTP from the Debian archive, which is reachable from builds) is built
 # once and kept, so the network is used only the first time; the :test tag on
-# top adds bin/codex-sandbox-init, rebuilt whenever the init changes (a cheap
-# COPY layer).
+# top adds bin/codex-sandbox-init and bin/codex-firewall (the network owner
+# runs from the same image, and must accept what this tree's runner passes),
+# rebuilt whenever either changes (a cheap COPY layer).
 TOOLS_IMAGE=codex-sandbox-tools:test
 TOOLS_BASE=codex-sandbox-tools:base
 
@@ -42,13 +43,13 @@ DF
         tools_build_ctx "$TOOLS_BASE" "$ctx" || rc=1
         rm -f "$ctx/Dockerfile"
     fi
-    sum=$(sha256sum < "$ROOT/bin/codex-sandbox-init" | cut -c1-64)
+    sum=$(cat "$ROOT/bin/codex-sandbox-init" "$ROOT/bin/codex-firewall" | sha256sum | cut -c1-64)
     have=$(api "/images/$TOOLS_IMAGE/json" 2>/dev/null | jq -r '.Config.Labels["org.codex-sandbox.test-init"] // empty' 2>/dev/null)
     if [ $rc -eq 0 ] && [ "$have" != "$sum" ]; then
-        cp "$ROOT/bin/codex-sandbox-init" "$ctx/codex-sandbox-init"
+        cp "$ROOT/bin/codex-sandbox-init" "$ROOT/bin/codex-firewall" "$ctx/"
         cat > "$ctx/Dockerfile" <<DF
 FROM $TOOLS_BASE
-COPY codex-sandbox-init /usr/lib/codex-sandbox/codex-sandbox-init
+COPY codex-sandbox-init codex-firewall /usr/lib/codex-sandbox/
 LABEL org.codex-sandbox.test-init="$sum"
 DF
         tools_build_ctx "$TOOLS_IMAGE" "$ctx" || rc=1
