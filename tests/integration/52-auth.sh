@@ -36,13 +36,19 @@ is "$(stat -c %i:%a "$auth")" "$ino:600" "... same file, same mode"
 
 # --- no auth: Codex's own login; device code goes through the allowlist ----------
 rm -f "$auth"
-tmux_start 120 40 "cd '$p' && HOME='$CS_HOME' '$CS' --network '$WORLD_NET' --dns '$WORLD_DNS' --config '$cfg' --log-blocked '$CS_HOME/blocked.json'; echo RUNNER-EXIT=\$?; sleep 600"
+tmux_start 120 40 "cd '$p' && HOME='$CS_HOME' '$CS' --network '$WORLD_NET' --dns '$WORLD_DNS' --config '$cfg' --log-blocked '$CS_HOME/blocked.json'; r=\$?; trap '' INT; echo RUNNER-EXIT=\$r; sleep 600"
 check "no auth.json: Codex shows its own login" wait_screen 'Sign in with ChatGPT'
 tm send-keys -t "$TMUX_S" Down; sleep 0.3; tm send-keys -t "$TMUX_S" Enter
 check "device-code login makes its request" wait_screen 'device code|deviceauth|Device Code'
 check "... which reached auth.openai.com (the local stand-in) through the firewall" \
     wait_for grep -q . "$WORLD_DIR/openai-443.log"
-tm send-keys -t "$TMUX_S" C-c; sleep 0.5; tm send-keys -t "$TMUX_S" C-c
+# Codex asks for a second Ctrl-C; one sent after the runner has ended would
+# reach the shell instead, so each further one only while it still runs.
+tm send-keys -t "$TMUX_S" C-c
+for _ in 1 2 3 4 5; do
+    wait_screen 'RUNNER-EXIT=' 10 && break
+    tm send-keys -t "$TMUX_S" C-c
+done
 if wait_screen 'RUNNER-EXIT=' 600; then ok "Ctrl-C ends Codex and the runner"; else not_ok "Ctrl-C ends Codex and the runner"; diag "$(screen)"; fi
 # The record must exist before its contents mean anything.
 jsonl() { jq -se 'type == "array"' "$1" >/dev/null; }
