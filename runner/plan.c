@@ -135,17 +135,9 @@ static bool sandbox_writable(const struct sandbox_plan *p, const char *path)
  * O_PATH fd for directories, a non-blocking read fd for files. */
 static int open_kind(const char *path, mode_t kind, struct stat *st)
 {
-	int fd = kind == S_IFDIR ? safe_open_abs(path, O_PATH | O_DIRECTORY, 0)
-				 : safe_open_abs(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-
-	if (fd >= 0 && safe_check_kind(fd, kind, st) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return safe_checked(kind == S_IFDIR ? safe_open_abs(path, O_PATH | O_DIRECTORY, 0)
+					    : safe_open_abs(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0),
+			    kind, st);
 }
 
 /* A path the user named (a flag or the environment).  Written as a path

@@ -182,7 +182,7 @@ int safe_check_kind(int fd, mode_t kind, struct stat *st)
 	return -1;
 }
 
-static int checked(int fd, mode_t kind, struct stat *st)
+int safe_checked(int fd, mode_t kind, struct stat *st)
 {
 	if (fd >= 0 && safe_check_kind(fd, kind, st) < 0) {
 		int e = errno;
@@ -199,17 +199,17 @@ static int checked(int fd, mode_t kind, struct stat *st)
 
 int safe_open_file_abs(const char *path, struct stat *st)
 {
-	return checked(safe_open_abs(path, FILE_FLAGS, 0), S_IFREG, st);
+	return safe_checked(safe_open_abs(path, FILE_FLAGS, 0), S_IFREG, st);
 }
 
 int safe_open_fileat(int dirfd, const char *rel, struct stat *st)
 {
-	return checked(safe_openat(dirfd, rel, FILE_FLAGS, 0), S_IFREG, st);
+	return safe_checked(safe_openat(dirfd, rel, FILE_FLAGS, 0), S_IFREG, st);
 }
 
 int safe_open_dir_abs(const char *path)
 {
-	return checked(safe_open_abs(path, O_RDONLY | O_DIRECTORY, 0), S_IFDIR, NULL);
+	return safe_checked(safe_open_abs(path, O_RDONLY | O_DIRECTORY, 0), S_IFDIR, NULL);
 }
 
 int safe_read_fd(int fd, size_t max, char **out, size_t *len)

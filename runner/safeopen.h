@@ -30,6 +30,9 @@ int safe_openat(int dirfd, const char *rel, int flags, mode_t mode);
 int safe_open_abs(const char *path, int flags, mode_t mode);
 /* fstat FD and require KIND (S_IFREG or S_IFDIR); ST may be NULL. */
 int safe_check_kind(int fd, mode_t kind, struct stat *st);
+/* fd if it is of that kind (else closed, -1, errno kept); a negative fd
+ * passes through, so an open can be wrapped directly. */
+int safe_checked(int fd, mode_t kind, struct stat *st);
 /* Open for reading a regular file: non-blocking (a FIFO never hangs us),
  * no controlling terminal, kind checked.  PATH absolute and physical. */
 int safe_open_file_abs(const char *path, struct stat *st);
