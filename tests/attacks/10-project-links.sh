@@ -9,8 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
 OUT=$(mktemp -d /tmp/cs-outside.XXXXXX)
-MYP=()
-trap 'rm -rf "${MYP[@]:-}" "$CS_HOME" "$OUT"' EXIT
+trap 'cleanup_projects; rm -rf "$CS_HOME" "$OUT"' EXIT
 plan 36
 
 CANARY=canary-$RANDOM$RANDOM
@@ -31,7 +30,7 @@ SUM0=$(outside_sum)
 
 # run DIR ARGS... : one exec in DIR, output (stdout+stderr) in $out, status in $rc
 run() { local d=$1; shift; out=$(cd "$d" && timeout -k 5 120 env HOME="$CS_HOME" "$CS" "$@" </dev/null 2>&1); rc=$?; }
-fresh() { p=$(new_project); MYP+=("$p"); mkdir -p "$p/.codex/.environment"; chown -R "$TEST_UID:$TEST_GID" "$p"; }
+fresh() { p=$(new_project); mkdir -p "$p/.codex/.environment"; chown -R "$TEST_UID:$TEST_GID" "$p"; }
 
 # --- the Codex home -------------------------------------------------------------
 fresh; echo "REAL-HOME" > "$p/.codex/.environment/marker"; chown -R "$TEST_UID:$TEST_GID" "$p/.codex"

@@ -15,7 +15,7 @@ OUT=$(mktemp -d /tmp/cs-outside.XXXXXX)
 SOCK=$CS_HOME/engine.sock
 PIDS=()
 p=$(new_project)
-trap 'for x in "${PIDS[@]:-}"; do [ -n "$x" ] && kill "$x" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$p" "$CS_HOME" "$OUT"' EXIT
+trap 'for x in "${PIDS[@]:-}"; do [ -n "$x" ] && kill "$x" 2>/dev/null; done; wait 2>/dev/null; cleanup_projects; rm -rf "$CS_HOME" "$OUT"' EXIT
 plan 14
 
 CANARY=outside-$RANDOM$RANDOM

@@ -9,7 +9,7 @@
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
 OUT=$(mktemp -d /tmp/cs-outside.XXXXXX)
 p=$(new_project)
-trap 'rm -rf "$p" "$CS_HOME" "$OUT"' EXIT
+trap 'cleanup_projects; rm -rf "$CS_HOME" "$OUT"' EXIT
 plan 21
 
 S=/run/codex-sandbox/status/status

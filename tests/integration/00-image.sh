@@ -37,7 +37,7 @@ like "$out" 'not found; building it first' "it says it builds the image first"
 like "$out" '(^|[^a-z])ran$' "then runs the command"
 
 # make install: the installed layout finds its helpers and data.
-inst=$(mktemp -d /tmp/cs-install.XXXXXX); PROJECTS+=("$inst")
+inst=$(mktemp -d /tmp/cs-install.XXXXXX); track_path "$inst"
 out=$(make -s -C "$ROOT" install PREFIX="$inst" 2>&1); rc=$?
 is "$rc" 0 "make install PREFIX=... succeeds"
 check "installed: bin, helpers, Dockerfile, image scripts" test -x "$inst/bin/codex-sandbox" -a \

@@ -106,13 +106,13 @@ out=$(cd "$p" && cs exec -- sh -c 'seq 1 100000' </dev/null 2>/dev/null | head -
 is "$out" $'1\n2' "a closed stdout pipe (| head) is handled"
 
 # --- mounts -----------------------------------------------------------------------
-ro=$(mktemp -d /tmp/cs-ro.XXXXXX); PROJECTS+=("$ro")
+ro=$(mktemp -d /tmp/cs-ro.XXXXXX); track_path "$ro"
 echo shared > "$ro/data"; chmod 755 "$ro"; chmod 644 "$ro/data"
 out=$(cd "$p" && cs exec --read-only "$ro" -- sh -c "cat /app$ro/data; echo x > /app$ro/new && echo WROTE" </dev/null 2>&1)
 # (stdout and stderr are separate streams: their relative order is not kept)
 like "$out" '(^|[^a-z])shared' "--read-only path readable at /app<path>"
 unlike "$out" 'WROTE' "... and not writable"
-sess=$(mktemp -d /tmp/cs-sess.XXXXXX); PROJECTS+=("$sess"); chown "$TEST_UID:$TEST_GID" "$sess"
+sess=$(mktemp -d /tmp/cs-sess.XXXXXX); track_path "$sess"; chown "$TEST_UID:$TEST_GID" "$sess"
 out=$(cd "$p" && cs exec --sessions-path "$sess" -- true </dev/null 2>&1); rc=$?
 is "$rc" 125 "writable mount outside the work dir refused when not interactive"
 like "$out" 'refusing writable mount outside the work dir.*fix: pass -y' "... naming the fix"
@@ -154,7 +154,7 @@ if ! id nobody >/dev/null 2>&1 || ! command -v setpriv >/dev/null; then
     skip "engine socket permission denied: 125" "no user nobody or no setpriv (make setup)"
     skip "... naming the fix" "no user nobody or no setpriv (make setup)"
 else
-    nb=$(mktemp -d /tmp/cs-nobody.XXXXXX); PROJECTS+=("$nb")
+    nb=$(mktemp -d /tmp/cs-nobody.XXXXXX); track_path "$nb"
     cp "$CS" "$nb/codex-sandbox"; chmod 755 "$nb" "$nb/codex-sandbox"
     out=$(cd /tmp && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp "$nb/codex-sandbox" exec --work_dir "$fresh" -- true </dev/null 2>&1); rc=$?
     is "$rc" 125 "engine socket permission denied: 125"

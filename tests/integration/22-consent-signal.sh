@@ -8,7 +8,7 @@
 . "$ROOT/tests/lib/tmux.sh"
 export CS_HOME=$(mktemp -d /tmp/cs-home.XXXXXX)
 p=$(new_project)
-trap 'tmux_stop; rm -rf "$p" "$CS_HOME"' EXIT
+trap 'tmux_stop; cleanup_projects; rm -rf "$CS_HOME"' EXIT
 plan 7
 
 ask() { tmux_start 120 30 "cd '$p' && HOME='$CS_HOME' '$CS' exec --codex-home '$CS_HOME/outside-home' -- true; echo RC=\$?; sleep 60"; }

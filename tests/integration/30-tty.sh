@@ -10,7 +10,7 @@ plan 14
 not_on_screen() { local s; s=$(tm capture-pane -p -t "$TMUX_S") && ! grep -qE -- "$1" <<<"$s"; }
 trap 'tmux_stop; cleanup_projects' EXIT
 p=$(new_project)
-res=$(mktemp /tmp/cs-tty-res.XXXXXX); PROJECTS+=("$res")
+res=$(mktemp /tmp/cs-tty-res.XXXXXX); track_path "$res"
 
 
 # The pane runs the runner, then records its status and the tty settings.

@@ -20,7 +20,7 @@ ok "LAN listeners up at 10.1.2.3, 169.254.77.77 and the gateway 198.51.100.1"
 p=$(new_project)
 cp "$ROOT/tests/lib/sandbox_probe.py" "$p/probe.py"
 chmod 644 "$p/probe.py"
-log=$(mktemp /tmp/cs-blocked.XXXXXX); PROJECTS+=("$log")
+log=$(mktemp /tmp/cs-blocked.XXXXXX); track_path "$log"
 # probe ARGS...: run the probe in a sandbox on the test network
 probe() {
     (cd "$p" && env CODEX_SANDBOX_DNS_MIN_TTL=1 HOME=/tmp/cs-test-home "$CS" exec --network "$WORLD_NET" \

@@ -72,10 +72,9 @@ reglog() { cat "$WORLD_DIR/registry.log" 2>/dev/null; }
 regclear() { : > "$WORLD_DIR/registry.log"; }
 
 # project KIND: p= a fresh copy of the fixture project, owned by the test
-# user.  In this shell, not $(...): PROJECTS must see it for the cleanup.
+# user (new_project records it for cleanup_projects).
 project() {
     p=$(new_project)
-    PROJECTS+=("$p")
     cp -r "$FX/projects/$1/." "$p/"
     chown -R "$TEST_UID:$TEST_GID" "$p"
 }

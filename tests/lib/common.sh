@@ -83,18 +83,29 @@ running_role_id() {
 }
 
 # A fresh project dir owned by an unprivileged user (the sandbox runs as the
-# dir's owner).  Cleaned by cleanup_projects.
+# dir's owner).  Cleaned by cleanup_projects.  Tests call it as
+# p=$(new_project), a subshell, so the list is kept in a file named after the
+# test's own shell ($$ is the same in its subshells), not in a variable.
 TEST_UID=${TEST_UID:-1000}
 TEST_GID=${TEST_GID:-1000}
-PROJECTS=()
+PROJECTS_LIST=/tmp/cs-projects.$$
 new_project() {
     local d
     d=$(mktemp -d /tmp/cs-proj.XXXXXX)
     chown "$TEST_UID:$TEST_GID" "$d"
-    PROJECTS+=("$d")
+    track_path "$d"
     echo "$d"
 }
-cleanup_projects() { for d in "${PROJECTS[@]:-}"; do [ -n "$d" ] && rm -rf "$d"; done; }
+# track_path PATH: a /tmp/cs-* file or dir cleanup_projects removes.
+track_path() { echo "$1" >> "$PROJECTS_LIST"; }
+cleanup_projects() {
+    local d
+    [ -f "$PROJECTS_LIST" ] || return 0
+    while IFS= read -r d; do
+        case $d in /tmp/cs-?*) rm -rf "$d" ;; esac
+    done < "$PROJECTS_LIST"
+    rm -f "$PROJECTS_LIST"
+}
 
 # Run the runner with a clean environment: no ~/.codex of the test machine.
 cs() { env HOME="${CS_HOME:-/tmp/cs-test-home}" "$CS" "$@"; }
