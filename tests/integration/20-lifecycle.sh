@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 plan 19
 trap cleanup_projects EXIT
-p=$(new_project)
+p=$(new_project); track_path "$p.err"   # the runner's stderr, beside it
 
 start_bg() {  # start a long sandbox in the background; sets RUNNER
     (cd "$p" && exec env HOME=/tmp/cs-test-home "$CS" exec -- sleep 300 </dev/null >/dev/null 2>"$p.err") &
