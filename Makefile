@@ -52,12 +52,17 @@ CS_CFLAGS = -std=gnu11 $(OPT) $(WARN) -I. -D_GNU_SOURCE -fstack-protector-strong
             -D_FORTIFY_SOURCE=2 -MMD -MP $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 CS_LDFLAGS = $(EXTRA_LDFLAGS)
 
-RUNNER_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c))
+# Layers, bottom up (REQUIREMENTS §2): common/ <- firewall/ <- runner/core/
+# <- runner/docker/, runner/e2b/ <- the face (runner/main.c, runner/cmd_*.c).
+COMMON_SRCS := $(wildcard common/*.c)
+RUNNER_SRCS := $(wildcard runner/core/*.c runner/docker/*.c runner/e2b/*.c) \
+               $(filter-out runner/main.c,$(wildcard runner/*.c))
 FW_SRCS     := $(filter-out firewall/main.c,$(wildcard firewall/*.c))
-INIT_SRCS   := $(wildcard runner/init/*.c) runner/error.c runner/buf.c
+INIT_SRCS   := $(wildcard runner/init/*.c) common/error.c common/buf.c
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 RUNNER_OBJS := $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
 FW_OBJS     := $(FW_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -76,25 +81,32 @@ $(BUILD)/librunner.a: $(RUNNER_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/libcommon.a: $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/libfw.a: $(FW_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/codex-sandbox: $(BUILD)/runner/main.o $(BUILD)/librunner.a $(BUILD)/libfw.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(BUILD)/libfw.a $(BUILD)/librunner.a $(PKG_LIBS) -lpthread
+LIBS_ALL = $(BUILD)/librunner.a $(BUILD)/libfw.a $(BUILD)/libcommon.a
 
-$(BIN)/codex-firewall: $(BUILD)/firewall/main.o $(BUILD)/libfw.a $(BUILD)/librunner.a
+$(BIN)/codex-sandbox: $(BUILD)/runner/main.o $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -o $@ $< $(BUILD)/libfw.a $(BUILD)/librunner.a $(PKG_LIBS)
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -o $@ $< $(LIBS_ALL) $(PKG_LIBS) -lpthread
+
+# The firewall needs nothing from the runner.
+$(BIN)/codex-firewall: $(BUILD)/firewall/main.o $(BUILD)/libfw.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -o $@ $< $(BUILD)/libfw.a $(BUILD)/libcommon.a $(PKG_LIBS)
 
 $(BIN)/codex-sandbox-init: $(INIT_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) $(INIT_LDFLAGS) -o $@ $^ -lseccomp
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a $(BUILD)/libfw.a
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/librunner.a $(BUILD)/libfw.a $(BUILD)/librunner.a $(PKG_LIBS) -lpthread
+	$(CC) $(CS_CFLAGS) $(CS_LDFLAGS) -Itests/unit -o $@ $< $(LIBS_ALL) $(PKG_LIBS) -lpthread
 
 # The init's pieces are not in librunner.a (PID 1 is a separate static
 # binary): their unit test links them directly.  The syscall prober for
@@ -126,13 +138,13 @@ FUZZ_BUILD := build/fuzz
 fuzz-bins:
 	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-		$(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a
+		$(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a $(FUZZ_BUILD)/libcommon.a
 	@mkdir -p $(FUZZ_BUILD)/fuzzers
 	for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
 		clang -std=gnu11 -O1 -g -I. -D_GNU_SOURCE $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 			-o $(FUZZ_BUILD)/fuzzers/$$n $$f $(FUZZ_BUILD)/librunner.a $(FUZZ_BUILD)/libfw.a \
-			$(FUZZ_BUILD)/librunner.a $(PKG_LIBS) -lpthread || exit 1; \
+			$(FUZZ_BUILD)/libcommon.a $(PKG_LIBS) -lpthread || exit 1; \
 	done
 
 fuzz: fuzz-bins

@@ -1,7 +1,7 @@
 #!/bin/sh
 # gen.sh bash|zsh BIN — write the shell completion for codex-sandbox to
 # stdout, generated from `BIN --help` (whose options and commands
-# tests/unit/test_cli_help.c holds to the parser's tables in runner/cli.c).
+# tests/unit/test_cli_help.c holds to the parser's tables in runner/core/cli.c).
 #
 # Completes the subcommands, every option (dash spelling), files for options
 # whose value is a PATH/FILE/DIR, the words of a choice (docker|e2b), and

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runner/error.h"
+#include "common/error.h"
 
 #define ALLOW_NAME_MAX 253     /* text form, without trailing dot */
 #define ALLOWLIST_MAX 65536    /* entries; beyond that is surely a mistake */

@@ -23,7 +23,7 @@
 #include "firewall/nl.h"
 #include "firewall/privsep.h"
 #include "firewall/tally.h"
-#include "runner/util.h"
+#include "common/util.h"
 
 #define LINE_MAX_OUT 4000
 #define NAMES_MAX 4096

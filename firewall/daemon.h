@@ -27,7 +27,7 @@
 #include "firewall/allowlist.h"
 #include "firewall/guard.h"
 #include "firewall/ruleset.h"
-#include "runner/error.h"
+#include "common/error.h"
 
 #define FW_MAX_UPSTREAMS 4
 

@@ -22,7 +22,7 @@
 #include "firewall/allowlist.h"
 #include "firewall/guard.h"
 #include "firewall/ruleset.h"
-#include "runner/error.h"
+#include "common/error.h"
 
 #define DNSF_MAX_PENDING 128     /* queries in flight upstream */
 #define DNSF_MAX_TCP 32          /* client TCP connections */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "firewall/ruleset.h"
-#include "runner/error.h"
+#include "common/error.h"
 
 struct mnl_socket;
 

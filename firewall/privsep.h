@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runner/error.h"
+#include "common/error.h"
 
 enum fw_op {
 	FW_OP_ALLOW = 1,    /* allow ADDR for TTL seconds because NAME resolved to it (acked) */

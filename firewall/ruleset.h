@@ -41,7 +41,7 @@
 #include <stdint.h>
 
 #include "firewall/allowlist.h"
-#include "runner/error.h"
+#include "common/error.h"
 
 #define FW_TABLE "codexfw"
 #define FW_CHECK_TABLE "codexfw_check"

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/build.h"
-#include "runner/cli.h"
-#include "runner/docker.h"
-#include "runner/doctor.h"
-#include "runner/e2b.h"
-#include "runner/plan.h"
-#include "runner/sig.h"
-#include "runner/tty.h"
+#include "runner/docker/build.h"
+#include "runner/core/cli.h"
+#include "runner/docker/docker.h"
+#include "runner/cmd_doctor.h"
+#include "runner/e2b/e2b.h"
+#include "runner/core/plan.h"
+#include "runner/core/sig.h"
+#include "runner/core/tty.h"
 
 #define CS_VERSION "0.1.0"
 

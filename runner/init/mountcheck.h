@@ -1,4 +1,4 @@
-/* PID 1's half of mount pinning (runner/mounts.h): before anything of the
+/* PID 1's half of mount pinning (runner/docker/mounts.h): before anything of the
  * sandbox runs, every bind target must be the device and inode the runner
  * checked on the host. */
 #ifndef CS_MOUNTCHECK_H

@@ -1,5 +1,5 @@
 // Raw wire checks of the E2B emulator (Node 20 stdlib only, no SDK): the
-// things a hand-written client (runner/e2b.c) relies on and the SDK check does
+// things a hand-written client (runner/e2b/e2b.c) relies on and the SDK check does
 // not see.  Prints TAP lines without numbers, like sdk-check/sdk-faithful.mjs.
 //
 // Environment: EMU_URL (http://127.0.0.1:PORT), E2B_API_KEY, EMU_LOG.

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "runner/connect.h"
+#include "runner/e2b/connect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer: the E2B state file (runner/e2b_state.c) that `attach` reads
+/* libFuzzer: the E2B state file (runner/e2b/e2b_state.c) that `attach` reads
  * back.  It is ours, but a parser that trusts a file on disk is one bug
  * away from trusting an attacker's: it must refuse or load, never crash,
  * and what it loads must obey the sync's path rules. */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/e2b_state.h"
+#include "runner/e2b/e2b_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

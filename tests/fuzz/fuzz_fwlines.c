@@ -1,5 +1,5 @@
 /* libFuzzer: the runner's reader of the firewall's stdout protocol (READY /
- * ERROR / EVENT / SUMMARY lines, runner/pod.c) on untrusted bytes: the owner
+ * ERROR / EVENT / SUMMARY lines, runner/docker/pod.c) on untrusted bytes: the owner
  * runs in the sandbox's namespace, so its output is treated as hostile.  The
  * input is split at newlines as the stream reader does; the records it keeps
  * are then formatted the way the run's end prints them. */
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "runner/pod.h"
+#include "runner/docker/pod.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

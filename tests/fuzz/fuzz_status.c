@@ -1,11 +1,11 @@
-/* libFuzzer: the parser of the init's status file (runner/rundir.c), which
+/* libFuzzer: the parser of the init's status file (runner/core/rundir.c), which
  * the sandbox can write.  Whatever the text, the fields stay within their
  * buffers and hold no control characters (they go to the user's terminal). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/rundir.h"
+#include "runner/core/rundir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

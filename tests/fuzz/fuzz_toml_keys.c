@@ -1,4 +1,4 @@
-/* libFuzzer: the TOML key scanner (runner/toml_keys.c), which reads the
+/* libFuzzer: the TOML key scanner (runner/core/toml_keys.c), which reads the
  * Codex home's config.toml, a file the sandbox can write.  Input: the first
  * line is the dotted key asked for, the rest the TOML text, handed over
  * without a terminating NUL so any read past LEN is caught.  The answer
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/toml_keys.h"
+#include "runner/core/toml_keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
  * and the refusals. */
 #include "tap.h"
 
-#include "runner/apiversion.h"
-#include "runner/docker_api.h"
+#include "runner/docker/apiversion.h"
+#include "runner/docker/docker_api.h"
 
 /* The chosen version as text, or "ERR: <message>". */
 static const char *choose(const char *max, const char *min, const char *pinned)

@@ -1,6 +1,6 @@
 /* CLI: flag spellings (seed underscore and dash), forms, subcommands, errors. */
 #include "tap.h"
-#include "runner/cli.h"
+#include "runner/core/cli.h"
 
 static int parse(struct cs_opts *o, struct cs_err *e, int argc, char **argv)
 {

@@ -1,4 +1,4 @@
-/* --help against the option and command tables in runner/cli.c.  The man
+/* --help against the option and command tables in runner/core/cli.c.  The man
  * page and the shell completions are generated from --help, so this keeps
  * all of them true to what the parser accepts. */
 #include <stdbool.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "runner/cli.h"
+#include "runner/core/cli.h"
 
 /* The option line for --NAME in TEXT: a line "  --NAME..." or
  * "  -x, --NAME...".  Returns a pointer just past NAME, or NULL. */

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "runner/connect.h"
+#include "runner/e2b/connect.h"
 
 static struct buf frames(const char *const *payloads, const uint8_t *flags, int n)
 {

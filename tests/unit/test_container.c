@@ -5,8 +5,8 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
-#include "runner/container.h"
-#include "runner/pod.h"
+#include "runner/docker/container.h"
+#include "runner/docker/pod.h"
 
 static const char *get_str(cJSON *o, const char *path)
 {

@@ -4,8 +4,8 @@
 
 #include <stdlib.h>
 
-#include "runner/e2b_api.h"
-#include "runner/e2b_int.h"
+#include "runner/e2b/e2b_api.h"
+#include "runner/e2b/e2b_int.h"
 
 static const char *keys[8], *vals[8];
 static int nenv;

@@ -1,4 +1,4 @@
-/* The physical symlink check (runner/e2b_links.c): where a link really
+/* The physical symlink check (runner/e2b/e2b_links.c): where a link really
  * leads against a tree on disk.  The issue's chain (a -> ., b -> a/..,
  * c -> b/..) reads "inside" to a lexical check and is two levels up. */
 #include "tap.h"
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/e2b_links.h"
+#include "runner/e2b/e2b_links.h"
 
 static char root[PATH_MAX];
 static int rfd = -1;

@@ -1,4 +1,4 @@
-/* The sync back's local half (sync_apply in runner/e2b_xfer.c) against a
+/* The sync back's local half (sync_apply in runner/e2b/e2b_xfer.c) against a
  * real directory, with a fake envd that serves a table of files: what a
  * hostile sandbox lists comes back only as regular files, beneath the
  * project, never through a link, never as a link, within the byte limit,
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/e2b_sync.h"
-#include "runner/sha256.h"
+#include "runner/e2b/e2b_sync.h"
+#include "common/sha256.h"
 
 static char root[PATH_MAX], proj[PATH_MAX];
 

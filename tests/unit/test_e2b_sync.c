@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/e2b_int.h"
-#include "runner/e2b_state.h"
-#include "runner/e2b_sync.h"
+#include "runner/e2b/e2b_int.h"
+#include "runner/e2b/e2b_state.h"
+#include "runner/e2b/e2b_sync.h"
 
 static void test_clean(void)
 {

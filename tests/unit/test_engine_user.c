@@ -5,8 +5,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "runner/container.h"
-#include "runner/engine_user.h"
+#include "runner/docker/container.h"
+#include "runner/docker/engine_user.h"
 
 /* Facts from an /info SecurityOptions array given as JSON text. */
 static struct engine_facts facts(const char *secopts, bool peer_known, uid_t peer)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/plan.h"
+#include "runner/core/plan.h"
 
 static char root[PATH_MAX];
 static const char *env_keys[16];

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/plan.h"
+#include "runner/core/plan.h"
 
 static char root[PATH_MAX], wd[PATH_MAX], out[PATH_MAX];
 

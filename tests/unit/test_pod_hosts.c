@@ -11,7 +11,7 @@
 
 #include "tap.h"
 #include "firewall/guard.h"
-#include "runner/pod.h"
+#include "runner/docker/pod.h"
 
 static bool listed(const cJSON *cmd, const char *addr)
 {

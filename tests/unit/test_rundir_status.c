@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/rundir.h"
+#include "runner/core/rundir.h"
 
 static struct rundir rd;
 static char spath[PATH_MAX + 32];

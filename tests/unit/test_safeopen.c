@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/safeopen.h"
+#include "common/safeopen.h"
 
 static char root[PATH_MAX];
 

@@ -1,6 +1,6 @@
 /* toml_sets_key: does the user's config decide a setting we would override? */
 #include "tap.h"
-#include "runner/toml_keys.h"
+#include "runner/core/toml_keys.h"
 
 static int has(const char *text, const char *key)
 {

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "runner/buf.h"
-#include "runner/container.h"
-#include "runner/hijack.h"
-#include "runner/mux.h"
-#include "runner/pod.h"
-#include "runner/sha256.h"
-#include "runner/sweep.h"
-#include "runner/tar.h"
+#include "common/buf.h"
+#include "runner/docker/container.h"
+#include "runner/docker/hijack.h"
+#include "runner/docker/mux.h"
+#include "runner/docker/pod.h"
+#include "common/sha256.h"
+#include "runner/docker/sweep.h"
+#include "runner/docker/tar.h"
 
 struct demux_out {
 	struct buf out, err;

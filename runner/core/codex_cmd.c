@@ -1,0 +1,72 @@
+/* The Codex invocation inside the sandbox (facts: docs/CODEX-LOCAL.md). */
+#include "runner/core/codex_cmd.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/core/toml_keys.h"
+
+struct override {
+	const char *key;     /* dotted key checked in the user's config */
+	const char *value;   /* TOML value */
+	const char *why;
+};
+
+/* Applied unless the user's config.toml sets the key. */
+static const struct override soft[] = {
+	/* The TUI's background daemon copies the ~300 MB binary into
+	 * CODEX_HOME (the user's project dir by default) and leaves two
+	 * processes running after /quit. */
+	{ "features.daemon_auto_start", "false", "no background daemon" },
+	/* Update checks and the release feed reach hosts that are not on the
+	 * allowlist; in the sandbox they can only fail. */
+	{ "check_for_update_on_startup", "false", "no update check" },
+};
+
+static int push_c(struct strv *out, const char *kv)
+{
+	return strv_push(out, "-c") < 0 || strv_push(out, kv) < 0 ? -1 : 0;
+}
+
+int codex_command(struct strv *out, const char *config_text, size_t config_len,
+		  const char *sandbox_workdir, const char *const *user_args, size_t n_user)
+{
+	char kv[4200];
+
+	if (strv_push(out, "codex") < 0)
+		return -1;
+	/* The container is the sandbox: Codex's own (bubblewrap/landlock)
+	 * cannot create namespaces in an unprivileged container, so every
+	 * tool call would fail.  Not negotiable by config. */
+	if (push_c(out, "sandbox_mode=\"danger-full-access\"") < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof soft / sizeof soft[0]; i++) {
+		if (config_text && toml_sets_key(config_text, config_len, soft[i].key))
+			continue;
+		snprintf(kv, sizeof kv, "%s=%s", soft[i].key, soft[i].value);
+		if (push_c(out, kv) < 0)
+			return -1;
+	}
+	/* The user chose this project by running the sandbox on it: no trust
+	 * screen.  Codex 0.169 splits -c keys on every dot and keeps quotes,
+	 * so `projects."/x".trust_level=...` never matches; only an inline
+	 * table works (measured; tests/model-server/README.md).  It replaces
+	 * the config's whole projects table, which is fine inside the sandbox
+	 * (host paths mean nothing there) unless the user's config already
+	 * decides about this very directory.  Paths needing TOML escapes are
+	 * skipped rather than mis-quoted. */
+	if (sandbox_workdir && !strpbrk(sandbox_workdir, "\"\\\n")) {
+		snprintf(kv, sizeof kv, "projects.\"%s\".trust_level", sandbox_workdir);
+		if (!(config_text && toml_sets_key(config_text, config_len, kv))) {
+			snprintf(kv, sizeof kv, "projects={\"%s\"={trust_level=\"trusted\"}}", sandbox_workdir);
+			if (push_c(out, kv) < 0)
+				return -1;
+		}
+	}
+	for (size_t i = 0; i < n_user; i++)
+		if (strv_push(out, user_args[i]) < 0)
+			return -1;
+	return 0;
+}

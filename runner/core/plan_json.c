@@ -1,0 +1,151 @@
+/* --dry-run: the resolved plan as JSON.  Environment variables appear by
+ * name; values only for our own fixed variables, never for what the user
+ * passed with --env (those may be secrets). */
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "runner/core/plan.h"
+
+static bool is_secret(const struct sandbox_plan *p, const char *kv)
+{
+	size_t nl = strcspn(kv, "=");
+
+	for (size_t i = 0; i < p->env_secret.n; i++)
+		if (strlen(p->env_secret.v[i]) == nl && strncmp(p->env_secret.v[i], kv, nl) == 0)
+			return true;
+	return false;
+}
+
+static cJSON *strv_json(const struct strv *s)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a && i < s->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i]));
+	return a;
+}
+
+static const char *copy_mode_name(enum copy_mode m)
+{
+	switch (m) {
+	case COPY_IF_MISSING: return "if-missing";
+	case COPY_REPLACE: return "replace";
+	case COPY_TREE_NO_CLOBBER: return "merge-no-overwrite";
+	}
+	return "?";
+}
+
+char *plan_to_json(const struct sandbox_plan *p)
+{
+	cJSON *root = cJSON_CreateObject(), *a, *o, *env, *net;
+	char *out;
+
+	if (!root)
+		return NULL;
+	cJSON_AddStringToObject(root, "command", cli_command_name(p->command));
+	cJSON_AddStringToObject(root, "backend", p->backend == BACKEND_E2B ? "e2b" : "docker");
+	cJSON_AddStringToObject(root, "work_dir", p->work_dir);
+	cJSON_AddStringToObject(root, "sandbox_work_dir", p->sandbox_work_dir);
+	cJSON_AddStringToObject(root, "codex_home", p->codex_home);
+	cJSON_AddStringToObject(root, "sandbox_env_dir", p->sandbox_env_dir);
+	o = cJSON_AddObjectToObject(root, "user");
+	cJSON_AddNumberToObject(o, "uid", p->uid);
+	cJSON_AddNumberToObject(o, "gid", p->gid);
+	cJSON_AddStringToObject(o, "from", p->user_from);
+	o = cJSON_AddObjectToObject(root, "auth");
+	if (p->auth_file) {
+		cJSON_AddStringToObject(o, "file", p->auth_file);
+		cJSON_AddStringToObject(o, "found_by", p->auth_found_by);
+		cJSON_AddStringToObject(o, "mode", p->auth_writeback ? "writeback" :
+					p->auth_private_copy ? "read-only (private copy)" : "read-only");
+	} else {
+		cJSON_AddNullToObject(o, "file");
+		cJSON_AddStringToObject(o, "note", "none found: Codex shows its own login");
+	}
+	o = cJSON_AddObjectToObject(root, "config");
+	if (p->config_found_by)
+		cJSON_AddStringToObject(o, "found_by", p->config_found_by);
+	cJSON_AddStringToObject(o, "codex_reads", p->effective_config);
+	if (p->prompts_source)
+		cJSON_AddStringToObject(root, "prompts_source", p->prompts_source);
+	if (p->run_hook)
+		cJSON_AddStringToObject(root, "init_hook", p->hook_host_path);
+	else
+		cJSON_AddNullToObject(root, "init_hook");
+
+	a = cJSON_AddArrayToObject(root, "mounts");
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		cJSON *m = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(m, "type", p->mounts[i].tmpfs ? "tmpfs" : "bind");
+		if (p->mounts[i].source)
+			cJSON_AddStringToObject(m, "source", p->mounts[i].source);
+		cJSON_AddStringToObject(m, "target", p->mounts[i].target);
+		cJSON_AddBoolToObject(m, "read_only", p->mounts[i].read_only);
+		cJSON_AddStringToObject(m, "why", p->mounts[i].why);
+		cJSON_AddItemToArray(a, m);
+	}
+	a = cJSON_AddArrayToObject(root, "copies");
+	for (size_t i = 0; i < p->n_copies; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "source", p->copies[i].source);
+		cJSON_AddStringToObject(c, "dest", p->copies[i].dest);
+		cJSON_AddStringToObject(c, "mode", copy_mode_name(p->copies[i].mode));
+		cJSON_AddStringToObject(c, "why", p->copies[i].why);
+		cJSON_AddItemToArray(a, c);
+	}
+	cJSON_AddItemToObject(root, "create_dirs", strv_json(&p->mkdirs));
+	cJSON_AddItemToObject(root, "writable_outside_work_dir", strv_json(&p->outside_writable));
+
+	env = cJSON_AddObjectToObject(root, "env");
+	for (size_t i = 0; i < p->env.n; i++) {
+		const char *kv = p->env.v[i], *eq = strchr(kv, '=');
+		char name[256];
+		size_t nl = eq ? (size_t)(eq - kv) : strlen(kv);
+
+		if (nl >= sizeof name)
+			nl = sizeof name - 1;
+		memcpy(name, kv, nl);
+		name[nl] = '\0';
+		if (is_secret(p, kv))
+			cJSON_AddStringToObject(env, name, "(hidden)");
+		else
+			cJSON_AddStringToObject(env, name, eq ? eq + 1 : "");
+	}
+	cJSON_AddItemToObject(root, "command_argv", strv_json(&p->command_argv));
+	cJSON_AddBoolToObject(root, "tty", p->tty);
+	cJSON_AddBoolToObject(root, "attach_stdin", p->attach_stdin);
+	cJSON_AddStringToObject(root, "image", p->image);
+	if (p->backend == BACKEND_E2B)
+		cJSON_AddStringToObject(root, "template", p->template_id);
+	cJSON_AddStringToObject(root, "container_name_prefix", p->name_base);
+
+	net = cJSON_AddObjectToObject(root, "network");
+	cJSON_AddStringToObject(net, "policy", "default-deny");
+	if (p->network)
+		cJSON_AddStringToObject(net, "docker_network", p->network);
+	else
+		cJSON_AddStringToObject(net, "docker_network", "bridge");
+	if (p->upstreams.n)
+		cJSON_AddItemToObject(net, "dns_upstreams", strv_json(&p->upstreams));
+	else
+		cJSON_AddStringToObject(net, "dns_upstreams", p->upstream_docker_dns ?
+					"Docker's embedded resolver (127.0.0.11)" : "as Docker configures the sandbox");
+	if (p->dns_min_ttl >= 0)
+		cJSON_AddNumberToObject(net, "dns_min_ttl", p->dns_min_ttl);
+	a = cJSON_AddArrayToObject(net, "allowlist");
+	for (size_t i = 0; i < p->allow.n; i++) {
+		char e[300];
+
+		allow_entry_format(&p->allow.v[i], e, sizeof e);
+		cJSON_AddItemToArray(a, cJSON_CreateString(e));
+	}
+	cJSON_AddItemToObject(net, "publish", strv_json(&p->publish));
+	if (p->log_blocked)
+		cJSON_AddStringToObject(net, "log_blocked", p->log_blocked);
+
+	out = cJSON_Print(root);
+	cJSON_Delete(root);
+	return out;
+}

@@ -1,0 +1,177 @@
+#include "runner/docker/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "runner/docker/engine_user.h"
+
+/* The agent may fork a lot (builds, test runners) but not without bound. */
+#define SANDBOX_PIDS_LIMIT 4096
+
+static int read_line(const char *path, char *out, size_t outsz)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	if (!fgets(out, (int)outsz, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+int runner_identity_init(struct runner_identity *id)
+{
+	unsigned char rnd[16];
+	char stat[1024], *p;
+	ssize_t n;
+
+	memset(id, 0, sizeof *id);
+	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		snprintf(id->run_id + 2 * i, 3, "%02x", rnd[i]);
+	id->pid = (long)getpid();
+	/* Field 22 of /proc/self/stat, after the ")" that ends comm. */
+	if (read_line("/proc/self/stat", stat, sizeof stat) == 0 && (p = strrchr(stat, ')'))) {
+		int field = 2;
+
+		for (p++; *p && field < 22; p++)
+			if (*p == ' ')
+				field++;
+		id->start_ticks = strtoull(p, NULL, 10);
+	}
+	if (read_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof id->boot_id) < 0)
+		snprintf(id->boot_id, sizeof id->boot_id, "unknown");
+	n = readlink("/proc/self/ns/pid", id->pidns, sizeof id->pidns - 1);
+	id->pidns[n > 0 ? n : 0] = '\0';
+	return 0;
+}
+
+cJSON *ctr_labels(const struct sandbox_plan *p, const struct runner_identity *id, const char *role)
+{
+	cJSON *l = cJSON_CreateObject();
+	char num[32];
+
+	cJSON_AddStringToObject(l, LABEL_MANAGED, "1");
+	cJSON_AddStringToObject(l, LABEL_PREFIX "role", role);
+	cJSON_AddStringToObject(l, LABEL_PREFIX "run-id", id->run_id);
+	snprintf(num, sizeof num, "%ld", id->pid);
+	cJSON_AddStringToObject(l, LABEL_PREFIX "runner-pid", num);
+	snprintf(num, sizeof num, "%llu", id->start_ticks);
+	cJSON_AddStringToObject(l, LABEL_PREFIX "runner-start", num);
+	cJSON_AddStringToObject(l, LABEL_PREFIX "boot-id", id->boot_id);
+	cJSON_AddStringToObject(l, LABEL_PREFIX "pidns", id->pidns);
+	if (p && p->work_dir)
+		cJSON_AddStringToObject(l, LABEL_PREFIX "workdir", p->work_dir);
+	return l;
+}
+
+static void add_bind(cJSON *mounts, const char *src, const char *dst, bool ro)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "Type", "bind");
+	cJSON_AddStringToObject(m, "Source", src);
+	cJSON_AddStringToObject(m, "Target", dst);
+	cJSON_AddBoolToObject(m, "ReadOnly", ro);
+	/* Mounts under the project stay private to this sandbox. */
+	cJSON_AddItemToObject(m, "BindOptions", cJSON_CreateObject());
+	cJSON_AddStringToObject(cJSON_GetObjectItem(m, "BindOptions"), "Propagation", "rprivate");
+	cJSON_AddItemToArray(mounts, m);
+}
+
+cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identity *id,
+			const struct ctr_paths *paths, const char *network_mode)
+{
+	cJSON *b = cJSON_CreateObject(), *hc, *mounts, *tmpfs, *ep, *cmd, *env, *a;
+	char user[32], opts[128], status_file[128];
+	unsigned uid = paths->ids ? (unsigned)paths->ids->uid : (unsigned)p->uid;
+	unsigned gid = paths->ids ? (unsigned)paths->ids->gid : (unsigned)p->gid;
+
+	cJSON_AddStringToObject(b, "Image", p->image);
+	snprintf(user, sizeof user, "%u:%u", uid, gid);
+	cJSON_AddStringToObject(b, "User", user);
+	cJSON_AddStringToObject(b, "WorkingDir", p->sandbox_work_dir);
+	cJSON_AddBoolToObject(b, "Tty", p->tty);
+	cJSON_AddBoolToObject(b, "OpenStdin", p->attach_stdin);
+	cJSON_AddBoolToObject(b, "StdinOnce", p->attach_stdin);
+	cJSON_AddBoolToObject(b, "AttachStdin", p->attach_stdin);
+	cJSON_AddBoolToObject(b, "AttachStdout", true);
+	cJSON_AddBoolToObject(b, "AttachStderr", true);
+	cJSON_AddStringToObject(b, "StopSignal", "SIGTERM");
+	cJSON_AddNumberToObject(b, "StopTimeout", 5);
+	/* A joined network namespace brings its owner's hostname. */
+	if (!network_mode || strncmp(network_mode, "container:", 10) != 0)
+		cJSON_AddStringToObject(b, "Hostname", "codex-sandbox");
+
+	ep = cJSON_AddArrayToObject(b, "Entrypoint");
+	cJSON_AddItemToArray(ep, cJSON_CreateString(SANDBOX_INIT));
+	snprintf(status_file, sizeof status_file, "%s/status/status", SANDBOX_RUN_DIR);
+	cJSON_AddItemToArray(ep, cJSON_CreateString("--status"));
+	cJSON_AddItemToArray(ep, cJSON_CreateString(status_file));
+	if (p->run_hook) {
+		cJSON_AddItemToArray(ep, cJSON_CreateString("--hook"));
+		cJSON_AddItemToArray(ep, cJSON_CreateString(SANDBOX_CODEX_HOME "/init.sh"));
+	}
+	cJSON_AddItemToArray(ep, cJSON_CreateString("--"));
+	cmd = cJSON_AddArrayToObject(b, "Cmd");
+	for (size_t i = 0; i < p->command_argv.n; i++)
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(p->command_argv.v[i]));
+	env = cJSON_AddArrayToObject(b, "Env");
+	for (size_t i = 0; i < p->env.n; i++)
+		cJSON_AddItemToArray(env, cJSON_CreateString(p->env.v[i]));
+	cJSON_AddItemToObject(b, "Labels", ctr_labels(p, id, "sandbox"));
+
+	hc = cJSON_AddObjectToObject(b, "HostConfig");
+	cJSON_AddStringToObject(hc, "NetworkMode", network_mode ? network_mode : "none");
+	a = cJSON_AddArrayToObject(hc, "CapDrop");
+	cJSON_AddItemToArray(a, cJSON_CreateString("ALL"));
+	a = cJSON_AddArrayToObject(hc, "SecurityOpt");
+	cJSON_AddItemToArray(a, cJSON_CreateString("no-new-privileges"));
+	cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
+	cJSON_AddNumberToObject(hc, "PidsLimit", SANDBOX_PIDS_LIMIT);
+	cJSON_AddBoolToObject(hc, "Init", false);   /* our init is PID 1 */
+	if (p->tty && paths->console_rows && paths->console_cols) {
+		a = cJSON_AddArrayToObject(hc, "ConsoleSize");
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(paths->console_rows));
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(paths->console_cols));
+	}
+	tmpfs = cJSON_AddObjectToObject(hc, "Tmpfs");
+	/* Scratch space where builds and tests run binaries: exec allowed. */
+	cJSON_AddStringToObject(tmpfs, "/tmp", "rw,exec,nosuid,nodev,mode=1777");
+	snprintf(opts, sizeof opts, "rw,exec,nosuid,nodev,mode=0700,uid=%u,gid=%u", uid, gid);
+	cJSON_AddStringToObject(tmpfs, SANDBOX_HOME, opts);
+
+	/* Mounts, never Binds: a missing source must fail, not become a
+	 * root-owned directory on the host. */
+	mounts = cJSON_AddArrayToObject(hc, "Mounts");
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct plan_mount *m = &p->mounts[i];
+		const char *src = m->source;
+
+		if (m->tmpfs)
+			continue;
+		if (paths->auth_override && strcmp(m->target, SANDBOX_CODEX_HOME "/auth.json") == 0) {
+			add_bind(mounts, paths->auth_override, m->target, !paths->auth_override_rw);
+			continue;
+		}
+		add_bind(mounts, src, m->target, m->read_only);
+	}
+	add_bind(mounts, paths->passwd, "/etc/passwd", true);
+	add_bind(mounts, paths->group, "/etc/group", true);
+	add_bind(mounts, paths->status_dir, SANDBOX_RUN_DIR "/status", false);
+	if (paths->allowed_domains)
+		add_bind(mounts, paths->allowed_domains, SANDBOX_ALLOWED_FILE, true);
+	if (paths->resolv_conf)
+		add_bind(mounts, paths->resolv_conf, "/etc/resolv.conf", true);
+	return b;
+}

@@ -1,0 +1,17 @@
+/* The E2B backend (--backend e2b): the same plan run in a remote E2B
+ * sandbox.  Protocol facts: docs/E2B-PROTOCOL.md. */
+#ifndef CS_E2B_H
+#define CS_E2B_H
+
+#include "runner/core/cli.h"
+#include "runner/cmd_doctor.h"
+#include "runner/core/plan.h"
+
+int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err);
+/* --dry-run: the plan plus the requests that would be made (no secrets). */
+int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_err *err);
+/* codex-sandbox attach ID */
+int e2b_attach(const struct cs_opts *o, struct cs_err *err);
+void e2b_doctor(doctor_report_fn report);
+
+#endif

@@ -1,0 +1,405 @@
+/* E2B client plumbing: settings resolved as the official SDK resolves them,
+ * libcurl handles with bounded bodies, aborting on signals, one-line error
+ * texts.  The control plane is in e2b_api.c, envd in e2b_envd.c. */
+#include "runner/e2b/e2b_api.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/core/sig.h"
+#include "common/util.h"
+
+#define USER_AGENT "codex-sandbox/0.1 (e2b)"
+
+/* ---- configuration ------------------------------------------------------- */
+
+static char *env_or_null(const char *(*get)(const char *), const char *name)
+{
+	const char *v = get(name);
+
+	return v && *v ? strdup(v) : NULL;
+}
+
+static void trim_slash(char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+static int check_url(const char *name, const char *url, struct cs_err *err)
+{
+	if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		cs_fail(err, 0, "%s='%s' is not an http:// or https:// URL", name, url);
+		return cs_hint(err, "set %s to the E2B endpoint (or unset it for E2B's cloud)", name);
+	}
+	return 0;
+}
+
+int e2b_cfg_load(struct e2b_cfg *c, const char *(*get)(const char *), struct cs_err *err)
+{
+	const char *dbg = get("E2B_DEBUG");
+
+	memset(c, 0, sizeof *c);
+	c->api_key = env_or_null(get, "E2B_API_KEY");
+	c->domain = env_or_null(get, "E2B_DOMAIN");
+	if (!c->domain)
+		c->domain = strdup(E2B_DEFAULT_DOMAIN);
+	c->debug = dbg && strcasecmp(dbg, "true") == 0;
+	c->api_url = env_or_null(get, "E2B_API_URL");
+	if (!c->api_url && c->domain) {
+		if (c->debug)
+			c->api_url = strdup("http://localhost:3000");
+		else if (asprintf(&c->api_url, "https://api.%s", c->domain) < 0)
+			c->api_url = NULL;
+	}
+	c->sandbox_url = env_or_null(get, "E2B_SANDBOX_URL");
+	if (!c->sandbox_url && c->debug)
+		c->sandbox_url = strdup("http://localhost:49983");
+	if (!c->domain || !c->api_url)
+		return cs_fail(err, ENOMEM, "out of memory");
+	trim_slash(c->api_url);
+	trim_slash(c->sandbox_url);
+	if (check_url("E2B_API_URL", c->api_url, err) < 0 ||
+	    check_url("E2B_SANDBOX_URL", c->sandbox_url, err) < 0)
+		return -1;
+	return 0;
+}
+
+void e2b_cfg_free(struct e2b_cfg *c)
+{
+	free(c->api_key);
+	free(c->domain);
+	free(c->api_url);
+	free(c->sandbox_url);
+	memset(c, 0, sizeof *c);
+}
+
+char *e2b_envd_url(const struct e2b_cfg *c, const char *sandbox_id, const char *sandbox_domain)
+{
+	static const char *const shared[] = { "e2b.app", "e2b.dev", "e2b.pro", "e2b-staging.dev" };
+	const char *dom = sandbox_domain && *sandbox_domain ? sandbox_domain : c->domain;
+	char *url = NULL;
+
+	if (c->sandbox_url)
+		return strdup(c->sandbox_url);
+	for (size_t i = 0; i < ARRAY_SIZE(shared); i++)
+		if (strcmp(dom, shared[i]) == 0)
+			return asprintf(&url, "https://sandbox.%s", dom) < 0 ? NULL : url;
+	return asprintf(&url, "https://%d-%s.%s", E2B_ENVD_PORT, sandbox_id, dom) < 0 ? NULL : url;
+}
+
+void e2b_sandbox_free(struct e2b_sandbox *sb)
+{
+	free(sb->token);
+	free(sb->domain);
+	free(sb->envd_url);
+	sb->token = sb->domain = sb->envd_url = NULL;
+}
+
+int e2b_client_init(struct e2b_client *cl, const char *(*get)(const char *), struct cs_err *err)
+{
+	memset(cl, 0, sizeof *cl);
+	if (e2b_cfg_load(&cl->cfg, get, err) < 0)
+		return -1;
+	if (!cl->cfg.api_key) {
+		cs_fail(err, 0, "E2B_API_KEY is not set: the E2B backend needs an API key");
+		return cs_hint(err, "export E2B_API_KEY=e2b_... (from https://e2b.dev/dashboard?tab=keys), "
+			       "or run locally with --backend docker");
+	}
+	cl->api = curl_easy_init();
+	cl->envd = curl_easy_init();
+	if (!cl->api || !cl->envd)
+		return cs_fail(err, ENOMEM, "curl_easy_init");
+	return 0;
+}
+
+void e2b_client_free(struct e2b_client *cl)
+{
+	if (cl->api)
+		curl_easy_cleanup(cl->api);
+	if (cl->envd)
+		curl_easy_cleanup(cl->envd);
+	e2b_cfg_free(&cl->cfg);
+	memset(cl, 0, sizeof *cl);
+}
+
+/* ---- signals ----------------------------------------------------------------- */
+
+static enum e2b_abort abort_mode = E2B_ABORT_ON_SIGNAL;
+static bool new_signal;
+
+/* In E2B_ABORT_ON_NEW_SIGNAL mode nothing else reads the self-pipe (no
+ * event loop runs during the finish), so it is drained here: every byte is
+ * one signal, SIGWINCH aside. */
+static void drain_new_signals(void)
+{
+	unsigned char b[64];
+	ssize_t n;
+
+	while ((n = read(sig_fd(), b, sizeof b)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			if (b[i] != SIGWINCH)
+				new_signal = true;
+}
+
+void e2b_set_abort(enum e2b_abort mode)
+{
+	if (mode == E2B_ABORT_ON_NEW_SIGNAL) {
+		sig_drain();
+		new_signal = false;
+	}
+	abort_mode = mode;
+}
+
+enum e2b_abort e2b_swap_abort(enum e2b_abort mode)
+{
+	enum e2b_abort old = abort_mode;
+
+	abort_mode = mode;
+	return old;
+}
+
+bool e2b_aborting(void)
+{
+	switch (abort_mode) {
+	case E2B_ABORT_ON_SIGNAL:
+		return sig_terminating() != 0;
+	case E2B_ABORT_ON_NEW_SIGNAL:
+		drain_new_signals();
+		return new_signal;
+	case E2B_ABORT_NEVER:
+		break;
+	}
+	return false;
+}
+
+int e2b_sleep_ms(long ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
+		long left;
+
+		if (e2b_aborting())
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return 0;
+		if (abort_mode == E2B_ABORT_NEVER) {
+			struct timespec d = { left / 1000, left % 1000 * 1000000 };
+
+			nanosleep(&d, NULL);
+			continue;
+		}
+		if (poll(&pfd, 1, (int)left) > 0 && abort_mode == E2B_ABORT_ON_SIGNAL)
+			sig_drain();   /* a SIGWINCH; the flags keep what matters */
+	}
+}
+
+static int progress_cb(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)ctx; (void)dt; (void)dn; (void)ut; (void)un;
+	return e2b_aborting() ? 1 : 0;
+}
+
+/* ---- HTTP ------------------------------------------------------------------- */
+
+void e2b_resp_init(struct e2b_resp *r, size_t max)
+{
+	memset(r, 0, sizeof *r);
+	buf_init(&r->body, max);
+	r->retry_after = -1;
+	r->total_running = -1;
+}
+
+void e2b_resp_free(struct e2b_resp *r)
+{
+	buf_free(&r->body);
+}
+
+static void resp_reset(struct e2b_resp *r)
+{
+	buf_reset(&r->body);
+	r->status = 0;
+	r->retry_after = -1;
+	r->total_running = -1;
+	r->next_token[0] = '\0';
+}
+
+static size_t write_cb(char *p, size_t size, size_t n, void *ctx)
+{
+	struct e2b_resp *r = ctx;
+
+	if (!r)
+		return size * n;
+	return buf_append(&r->body, p, size * n) < 0 ? 0 : size * n;
+}
+
+static bool header_is(const char *line, size_t len, const char *name, const char **value,
+		      size_t *vlen)
+{
+	size_t nl = strlen(name);
+
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return false;
+	line += nl + 1;
+	len -= nl + 1;
+	while (len && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+		len--;
+	*value = line;
+	*vlen = len;
+	return true;
+}
+
+static long parse_long(const char *v, size_t n)
+{
+	char tmp[32];
+	char *end;
+	long x;
+
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	errno = 0;
+	x = strtol(tmp, &end, 10);
+	return errno || *end || x < 0 ? -1 : x;
+}
+
+static size_t header_cb(char *line, size_t size, size_t n, void *ctx)
+{
+	struct e2b_resp *r = ctx;
+	size_t len = size * n, vlen;
+	const char *v;
+
+	if (!r)
+		return len;
+	if (header_is(line, len, "Retry-After", &v, &vlen))
+		r->retry_after = parse_long(v, vlen);  /* an HTTP-date is ignored, as by the SDK */
+	else if (header_is(line, len, "X-Next-Token", &v, &vlen))
+		snprintf(r->next_token, sizeof r->next_token, "%.*s", (int)vlen, v);
+	else if (header_is(line, len, "X-Total-Running", &v, &vlen))
+		r->total_running = parse_long(v, vlen);
+	return len;
+}
+
+long e2b_deadline_left(const struct e2b_client *cl)
+{
+	struct timespec t;
+	long long left;
+
+	if (!cl->deadline_ms)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	left = cl->deadline_ms - ((long long)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+	return left > 0 ? (long)left : 1;
+}
+
+void e2b_curl_setup(CURL *h, const char *method, const char *url, struct curl_slist *hdrs,
+		    struct e2b_resp *resp, long total_ms)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 15000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	if (resp)
+		resp_reset(resp);
+}
+
+static int transport_fail(CURLcode rc, const char *url, struct cs_err *err)
+{
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		return cs_fail(err, EINTR, "interrupted");
+	if (rc == CURLE_WRITE_ERROR)
+		return cs_fail(err, E2BIG, "the answer from %s is larger than allowed", url);
+	cs_fail(err, 0, "cannot reach %s: %s", url, curl_easy_strerror(rc));
+	return cs_hint(err, "check the network, E2B_API_URL / E2B_SANDBOX_URL and E2B's status");
+}
+
+long e2b_http(CURL *h, const char *method, const char *url, struct curl_slist *hdrs,
+	      const char *body, size_t body_len, struct e2b_resp *resp, long total_ms,
+	      struct cs_err *err)
+{
+	CURLcode rc;
+	long status = 0;
+
+	e2b_curl_setup(h, method, url, hdrs, resp, total_ms);
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	}
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		if (resp)
+			resp->status = -1;
+		return transport_fail(rc, url, err);
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (resp)
+		resp->status = status;
+	return status;
+}
+
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t' || (unsigned char)*s < 0x20)
+			*s = ' ';
+}
+
+void e2b_error_text(const struct e2b_resp *r, char *out, size_t outsz)
+{
+	cJSON *j = r->body.len ? cJSON_ParseWithLength(r->body.data, r->body.len) : NULL;
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "message");
+	const cJSON *ec = cJSON_GetObjectItemCaseSensitive(j, "error_code");
+	char c[32] = "";
+
+	if (cJSON_IsNumber(code))
+		snprintf(c, sizeof c, "%d", code->valueint);
+	else if (cJSON_IsString(code))
+		snprintf(c, sizeof c, "%s", code->valuestring);
+	else
+		snprintf(c, sizeof c, "%ld", r->status);
+	if (cJSON_IsString(msg))
+		snprintf(out, outsz, "code %s: %.300s%s%.60s%s", c, msg->valuestring,
+			 cJSON_IsString(ec) ? " [" : "", cJSON_IsString(ec) ? ec->valuestring : "",
+			 cJSON_IsString(ec) ? "]" : "");
+	else if (r->body.len)
+		snprintf(out, outsz, "HTTP %ld: %.200s", r->status, r->body.data);
+	else
+		snprintf(out, outsz, "HTTP %ld", r->status);
+	one_line(out);
+	cJSON_Delete(j);
+}
+

@@ -1,0 +1,55 @@
+/* Shared between e2b.c (the run, attach, doctor) and e2b_dry.c (--dry-run):
+ * the remote layout, the tuning knobs and the create request. */
+#ifndef CS_E2B_INT_H
+#define CS_E2B_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "runner/e2b/e2b_egress.h"
+#include "runner/e2b/e2b_sync.h"
+#include "runner/core/plan.h"
+
+/* The layout in the sandbox mirrors the local one: the project at
+ * /app$WORK_DIR, the Codex home at /codex_home (CODEX_HOME, also
+ * SANDBOX_ENV_DIR), the effective allowlist at /etc/codex/allowed_domains.txt.
+ * /codex_home belongs to root with mode 1777 (like /tmp): the sandbox user
+ * creates its files there, but cannot replace or change root's auth.json
+ * (0444), which is what keeps the credentials read-only. */
+#define E2B_REMOTE_CODEX_HOME "/codex_home"
+#define E2B_REMOTE_ALLOWED    "/etc/codex/allowed_domains.txt"
+#define E2B_PROC_TAG          "codex-sandbox"       /* the command; attach finds it by tag */
+#define E2B_HOOK_TAG          "codex-sandbox-hook"
+
+struct e2b_knobs {
+	int ttl;           /* CODEX_SANDBOX_E2B_TIMEOUT: the sandbox's timeout, kept extended */
+	int keepalive;     /* CODEX_SANDBOX_E2B_KEEPALIVE: Keepalive-Ping-Interval */
+	uint64_t limit;    /* CODEX_SANDBOX_E2B_SYNC_LIMIT: bytes each way */
+	int keep_ttl;      /* timeout of a sandbox left running */
+	int sync_secs;     /* CODEX_SANDBOX_E2B_SYNC_TIMEOUT: the whole sync back */
+};
+
+int e2b_knobs_load(struct e2b_knobs *k, struct cs_err *err);
+
+/* Options the local backend has and E2B cannot honour: refused (with the
+ * fix) or, when harmless, listed in NOTES. */
+int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct cs_err *err);
+
+/* The create request.  With HIDE, values of --env variables are "(hidden)". */
+cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg,
+		       const char *run_id, int ttl, bool hide);
+
+/* argv of a process run as the sandbox user through our wrapper: MODE is
+ * "hook" or "cmd" (then ARGV follows). */
+int e2b_wrapper_argv(struct strv *out, const char *mode, const char *workdir, const char *run_id,
+		     const struct strv *argv);
+
+/* The project and Codex-home files to upload. */
+int e2b_scan_codex_home(const struct sandbox_plan *p, struct sync_scan *out, struct cs_err *err);
+/* Relative paths inside the work dir that are not part of the project
+ * upload (the Codex home, sessions, auth.json). */
+int e2b_project_excludes(const struct sandbox_plan *p, struct strv *out);
+/* The --sessions-path directory when it is not inside the Codex home. */
+const char *e2b_sessions_path(const struct sandbox_plan *p);
+
+#endif

@@ -1,0 +1,308 @@
+/* What was uploaded to a sandbox that is left running (--keep, or a sync
+ * that could not finish), so that `codex-sandbox attach ID` can later bring
+ * the changes back under the same never-overwrite rule.  Kept on the host
+ * ($XDG_STATE_HOME or ~/.local/state, codex-sandbox/e2b/ID.json, 0600): the
+ * sandbox is not trusted to remember what we sent it. */
+#include "runner/e2b/e2b_state.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+#define STATE_MAX (256u << 20)
+#define STATE_TREES_MAX 8
+#define SIZE_MAX_EXACT 9007199254740992.0   /* 2^53: a double holds it exactly */
+
+/* Sandbox ids name a file: letters, digits, '-' and '_' only. */
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '-' && id[i] != '_')
+			return false;
+	return true;
+}
+
+static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char base[PATH_MAX];
+
+	if (!id_ok(id))
+		return -1;
+	if (xdg && xdg[0] == '/')
+		snprintf(base, sizeof base, "%s/codex-sandbox", xdg);
+	else if (home && home[0] == '/')
+		snprintf(base, sizeof base, "%s/.local/state/codex-sandbox", home);
+	else
+		return -1;
+	if (make_dirs) {
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof tmp, "%s", base);
+		for (char *s = tmp + 1; *s; s++)
+			if (*s == '/') {
+				*s = '\0';
+				mkdir(tmp, 0700);
+				*s = '/';
+			}
+		mkdir(tmp, 0700);
+		snprintf(tmp, sizeof tmp, "%s/e2b", base);
+		mkdir(tmp, 0700);
+	}
+	if (snprintf(out, outsz, "%s/e2b/%s.json", base, id) >= (int)outsz)
+		return -1;
+	return 0;
+}
+
+static cJSON *list_json(const struct sync_list *l)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a && i < l->n; i++) {
+		const struct sync_entry *e = &l->v[i];
+		cJSON *r = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(r, cJSON_CreateString(e->path));
+		cJSON_AddItemToArray(r, cJSON_CreateString(e->type == SYNC_LINK ? "l" : "f"));
+		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)e->size));
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(e->mode));
+		cJSON_AddItemToArray(r, cJSON_CreateString(e->sha));
+		if (e->link)
+			cJSON_AddItemToArray(r, cJSON_CreateString(e->link));
+		cJSON_AddItemToArray(a, r);
+	}
+	return a;
+}
+
+int e2b_state_save(const char *id, const struct sync_tree *trees, size_t n, struct cs_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	cJSON *root = cJSON_CreateObject(), *a;
+	cleanup_free char *text = NULL;
+	int fd;
+	size_t len;
+
+	if (state_path(id, path, sizeof path, true) < 0) {
+		cJSON_Delete(root);
+		return cs_fail(err, 0, "no place to remember the upload of sandbox %s (HOME unset)", id);
+	}
+	cJSON_AddStringToObject(root, "sandboxID", id);
+	a = cJSON_AddArrayToObject(root, "trees");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(t, "name", trees[i].name);
+		cJSON_AddStringToObject(t, "root", trees[i].root);
+		cJSON_AddStringToObject(t, "remote", trees[i].remote);
+		cJSON_AddItemToObject(t, "files", list_json(&trees[i].manifest));
+		cJSON_AddItemToArray(a, t);
+	}
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!text)
+		return cs_fail(err, ENOMEM, "out of memory");
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	/* A fresh file: whatever was left at the temporary name (a link, a
+	 * fifo) is removed, never opened. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cs_fail(err, errno, "writing %s", tmp);
+	len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return cs_fail(err, e, "writing %s", path);
+	}
+	return 0;
+}
+
+static bool is_sha(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 0 && n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	return true;
+}
+
+static bool is_uint(const cJSON *j, double max)
+{
+	return cJSON_IsNumber(j) && j->valuedouble >= 0 && j->valuedouble <= max &&
+	       j->valuedouble == (double)(uint64_t)j->valuedouble;
+}
+
+/* One tree's files, every record exactly as e2b_state_save writes it:
+ * [path, "f", size, mode, sha] or [path, "l", size, mode, sha, target]. */
+static const char *load_list(const cJSON *files, struct sync_list *l)
+{
+	const cJSON *r;
+
+	if (!cJSON_IsArray(files))
+		return "a tree without its file list";
+	cJSON_ArrayForEach(r, files) {
+		const cJSON *p = cJSON_GetArrayItem(r, 0), *t = cJSON_GetArrayItem(r, 1);
+		const cJSON *sz = cJSON_GetArrayItem(r, 2), *md = cJSON_GetArrayItem(r, 3);
+		const cJSON *sh = cJSON_GetArrayItem(r, 4), *lk = cJSON_GetArrayItem(r, 5);
+		struct sync_entry e = { 0 };
+		char clean[SYNC_PATH_MAX];
+		int n = cJSON_GetArraySize(r);
+
+		if (!cJSON_IsArray(r) || !cJSON_IsString(p) || !cJSON_IsString(t) ||
+		    !cJSON_IsString(sh))
+			return "a file record of the wrong shape";
+		if (sync_path_clean(p->valuestring, clean, sizeof clean) < 0)
+			return "a path that is absolute, has '..' or empty parts";
+		if (!is_uint(sz, SIZE_MAX_EXACT) || !is_uint(md, 07777) || !is_sha(sh->valuestring))
+			return "a bad size, mode or sha256";
+		if (strcmp(t->valuestring, "f") == 0 && n == 5) {
+			e.type = SYNC_FILE;
+		} else if (strcmp(t->valuestring, "l") == 0 && n == 6 && cJSON_IsString(lk) &&
+			   lk->valuestring[0] && strlen(lk->valuestring) < SYNC_PATH_MAX) {
+			e.type = SYNC_LINK;
+			e.link = lk->valuestring;
+		} else {
+			return "a record that is neither a file nor a symlink";
+		}
+		e.path = clean;
+		e.size = (uint64_t)sz->valuedouble;
+		e.mode = (unsigned)md->valuedouble;
+		snprintf(e.sha, sizeof e.sha, "%s", sh->valuestring);
+		if (sync_list_add(l, &e) < 0)
+			return "too many files";
+	}
+	sync_list_sort(l);
+	return NULL;
+}
+
+int e2b_state_parse(const char *data, size_t len, const char *id, struct sync_tree *trees,
+		    size_t n, struct cs_err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(data, len);
+	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(root, "sandboxID");
+	const cJSON *ta = cJSON_GetObjectItemCaseSensitive(root, "trees"), *t;
+	const char *why = NULL;
+	int found = 0;
+
+	if (!cJSON_IsObject(root))
+		why = "not a JSON object";
+	else if (!cJSON_IsString(sid) || strcmp(sid->valuestring, id) != 0)
+		why = "it is not this sandbox's";
+	else if (!cJSON_IsArray(ta) || cJSON_GetArraySize(ta) > STATE_TREES_MAX)
+		why = "no list of trees";
+	if (why)
+		ta = NULL;
+	cJSON_ArrayForEach(t, ta) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(t, "name");
+		const cJSON *rt = cJSON_GetObjectItemCaseSensitive(t, "root");
+		const cJSON *rm = cJSON_GetObjectItemCaseSensitive(t, "remote");
+		struct sync_list l = { 0 };
+
+		if (!cJSON_IsString(nm) || !cJSON_IsString(rt) || !cJSON_IsString(rm)) {
+			why = "a tree without its name, root or remote";
+			break;
+		}
+		why = load_list(cJSON_GetObjectItemCaseSensitive(t, "files"), &l);
+		if (why) {
+			sync_list_free(&l);
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(trees[i].name, nm->valuestring) == 0 &&
+			    strcmp(trees[i].root, rt->valuestring) == 0 &&
+			    strcmp(trees[i].remote, rm->valuestring) == 0 && !trees[i].manifest.n) {
+				trees[i].manifest = l;
+				memset(&l, 0, sizeof l);
+				found = 1;
+				break;
+			}
+		sync_list_free(&l);
+	}
+	cJSON_Delete(root);
+	if (!why)
+		return found;
+	/* All or nothing: a half-read manifest would be a wrong one. */
+	for (size_t i = 0; i < n; i++)
+		sync_list_free(&trees[i].manifest);
+	cs_fail(err, EINVAL, "the remembered upload of sandbox %s is not valid (%s)", id, why);
+	return -1;
+}
+
+int e2b_state_load(const char *id, struct sync_tree *trees, size_t n, struct cs_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct buf b;
+	ssize_t r;
+	int fd, rc = -1;
+
+	if (state_path(id, path, sizeof path, false) < 0) {
+		if (!id_ok(id))
+			return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
+		return 0;
+	}
+	/* Our own file, but read as anything from outside: no link followed,
+	 * never blocking on a fifo, a regular file of bounded size. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATE_MAX) {
+		int e = fd < 0 ? errno : EINVAL;
+
+		if (fd >= 0)
+			close(fd);
+		cs_fail(err, e == ELOOP ? EINVAL : e, "%s: %s", path,
+			e == ELOOP || fd >= 0 ? "not a regular file of at most 256 MiB" : "cannot be read");
+		goto hint;
+	}
+	buf_init(&b, STATE_MAX);
+	for (;;) {
+		char chunk[65536];
+
+		r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || buf_append(&b, chunk, (size_t)r) < 0)
+			break;
+	}
+	close(fd);
+	if (r != 0) {
+		cs_fail(err, r < 0 ? errno : EFBIG, "reading %s", path);
+		buf_free(&b);
+		goto hint;
+	}
+	rc = e2b_state_parse(b.data ? b.data : "", b.len, id, trees, n, err);
+	buf_free(&b);
+	if (rc >= 0)
+		return rc;
+hint:
+	cs_hint(err, "remove %s to attach without it (files that differ then come back beside "
+		"yours as .e2b-remote)", path);
+	return -1;
+}
+
+void e2b_state_remove(const char *id)
+{
+	char path[PATH_MAX];
+
+	if (state_path(id, path, sizeof path, false) == 0)
+		unlink(path);
+}
