@@ -28,4 +28,7 @@ void buf_free(struct buf *b);
 /* Hand the data out (caller frees); the buffer becomes empty. */
 char *buf_steal(struct buf *b);
 
+static inline void buf_freep(struct buf *b) { buf_free(b); }
+#define cleanup_buf __attribute__((cleanup(buf_freep)))
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/fdio.h"
 #include "common/util.h"
 
 bool safeopen_force_walk;
@@ -214,36 +215,7 @@ int safe_open_dir_abs(const char *path)
 
 int safe_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	char *data = malloc(max + 2);
-	size_t n = 0;
-	int tries = 0;
-
-	if (!data)
-		return -1;
-	/* One byte past MAX tells "exactly MAX" from "more than MAX". */
-	while (n <= max) {
-		ssize_t r = read(fd, data + n, max + 1 - n);
-
-		if (r == 0)
-			break;
-		if (r < 0) {
-			if ((errno == EINTR || errno == EAGAIN) && ++tries < 4)
-				continue;
-			free(data);
-			return -1;
-		}
-		n += (size_t)r;
-	}
-	if (n > max) {
-		free(data);
-		errno = EFBIG;
-		return -1;
-	}
-	data[n] = '\0';
-	*out = data;
-	if (len)
-		*len = n;
-	return 0;
+	return fd_read_max(fd, max, out, len);
 }
 
 int safe_open_parent_abs(const char *path, const char **name)

@@ -53,29 +53,6 @@ static const struct {
 	{ "run", CMD_RUN },
 };
 
-int strv_push(struct strv *s, const char *str)
-{
-	char **nv = realloc(s->v, (s->n + 2) * sizeof *nv);
-
-	if (!nv)
-		return -1;
-	s->v = nv;
-	s->v[s->n] = strdup(str);
-	if (!s->v[s->n])
-		return -1;
-	s->v[++s->n] = NULL;
-	return 0;
-}
-
-void strv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
 const char *cli_command_name(enum cs_command c)
 {
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "common/strv.h"
 
 enum cs_command {
 	CMD_RUN,     /* default: Codex */
@@ -20,11 +21,6 @@ enum cs_command {
 	CMD_ATTACH,  /* attach ID (E2B) */
 	CMD_HELP,
 	CMD_VERSION,
-};
-
-struct strv {
-	char **v;   /* NULL-terminated */
-	size_t n;
 };
 
 struct cs_opts {
@@ -67,7 +63,5 @@ const char *cli_usage_text(void);
 const char *cli_option_at(size_t i, char *short_name, bool *takes_value);
 const char *cli_command_at(size_t i);
 
-int strv_push(struct strv *s, const char *str);
-void strv_free(struct strv *s);
 
 #endif

@@ -13,6 +13,7 @@
 #include "runner/docker/apiversion.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/urlenc.h"
 
 #define DOCKER_BODY_MAX (8u << 20)      /* any single JSON response */
 #define DOCKER_LINE_MAX (1u << 20)      /* one line of a JSON stream */
@@ -73,6 +74,5 @@ extern volatile int cs_terminating;
 extern volatile int cs_no_abort;
 
 /* URL-encode S into OUT (for query parameters). */
-int url_encode(const char *s, char *out, size_t outsz);
 
 #endif

@@ -1,0 +1,152 @@
+#include "common/atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/fdio.h"
+
+static void reset(struct atomic_file *a)
+{
+	a->dirfd = -1;
+	a->own_dirfd = false;
+	a->fd = -1;
+	a->name[0] = a->tmp[0] = '\0';
+}
+
+int atomic_begin_at(struct atomic_file *a, int dirfd, const char *name, struct cs_err *err)
+{
+	reset(a);
+	if (!*name || strchr(name, '/') || strlen(name) > 200)
+		return cs_fail(err, EINVAL, "cannot write '%s': not a file name", name);
+	snprintf(a->name, sizeof a->name, "%s", name);
+	snprintf(a->tmp, sizeof a->tmp, ".%s.codex-sandbox-tmp.%d", name, (int)getpid());
+	a->dirfd = dirfd;
+	/* The temporary name is guessable: remove whatever is there, then
+	 * create it afresh. */
+	unlinkat(dirfd, a->tmp, 0);
+	a->fd = openat(dirfd, a->tmp,
+		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (a->fd < 0) {
+		int e = errno;
+
+		a->tmp[0] = '\0';
+		return cs_fail(err, e, "cannot create a temporary file beside %s", name);
+	}
+	return 0;
+}
+
+int atomic_begin_path(struct atomic_file *a, const char *path, struct cs_err *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int dfd;
+
+	reset(a);
+	if (!slash) {
+		snprintf(dir, sizeof dir, ".");
+	} else if (slash == path) {
+		snprintf(dir, sizeof dir, "/");
+	} else if ((size_t)(slash - path) >= sizeof dir) {
+		return cs_fail(err, ENAMETOOLONG, "cannot write %s", path);
+	} else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cs_fail(err, errno, "cannot open the directory of %s", path);
+	if (atomic_begin_at(a, dfd, slash ? slash + 1 : path, err) < 0) {
+		close(dfd);
+		return -1;
+	}
+	a->own_dirfd = true;
+	return 0;
+}
+
+static int finish(struct atomic_file *a, const struct atomic_opts *o, struct cs_err *err)
+{
+	mode_t mode = o && o->mode ? o->mode : 0600;
+	struct stat now;
+	int e;
+
+	if (fchmod(a->fd, mode & 07777) < 0 ||
+	    (o && o->set_owner && fchown(a->fd, o->uid, o->gid) < 0) || fsync(a->fd) < 0) {
+		e = errno;
+		return cs_fail(err, e, "cannot write %s", a->name);
+	}
+	if (o && o->expect &&
+	    (fstatat(a->dirfd, a->name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	     now.st_dev != o->expect->st_dev || now.st_ino != o->expect->st_ino))
+		return cs_fail(err, 0, "%s was replaced meanwhile; not written", a->name);
+	if (o && o->no_replace) {
+		if (renameat2(a->dirfd, a->tmp, a->dirfd, a->name, RENAME_NOREPLACE) < 0)
+			return cs_fail(err, errno, "cannot create %s", a->name);
+	} else if (renameat(a->dirfd, a->tmp, a->dirfd, a->name) < 0) {
+		return cs_fail(err, errno, "cannot replace %s", a->name);
+	}
+	a->tmp[0] = '\0';   /* renamed: nothing left to remove */
+	return 0;
+}
+
+int atomic_commit(struct atomic_file *a, const struct atomic_opts *o, struct cs_err *err)
+{
+	int rc;
+
+	if (a->fd < 0)
+		return cs_fail(err, EBADF, "cannot write %s", a->name);
+	rc = finish(a, o, err);
+	if (close(a->fd) < 0 && rc == 0 && a->tmp[0])
+		rc = cs_fail(err, errno, "cannot write %s", a->name);
+	a->fd = -1;
+	atomic_abort(a);
+	return rc;
+}
+
+void atomic_abort(struct atomic_file *a)
+{
+	int saved = errno;
+
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->tmp[0] && a->dirfd >= 0)
+		unlinkat(a->dirfd, a->tmp, 0);
+	if (a->own_dirfd && a->dirfd >= 0)
+		close(a->dirfd);
+	reset(a);
+	errno = saved;
+}
+
+int atomic_write_at(int dirfd, const char *name, const void *data, size_t len,
+		    const struct atomic_opts *o, struct cs_err *err)
+{
+	struct atomic_file a;
+
+	if (atomic_begin_at(&a, dirfd, name, err) < 0)
+		return -1;
+	if (fd_write_all(a.fd, data, len) < 0) {
+		int e = errno;
+
+		atomic_abort(&a);
+		return cs_fail(err, e, "cannot write %s", name);
+	}
+	return atomic_commit(&a, o, err);
+}
+
+int atomic_write_path(const char *path, const void *data, size_t len,
+		      const struct atomic_opts *o, struct cs_err *err)
+{
+	struct atomic_file a;
+
+	if (atomic_begin_path(&a, path, err) < 0)
+		return -1;
+	if (fd_write_all(a.fd, data, len) < 0) {
+		int e = errno;
+
+		atomic_abort(&a);
+		return cs_fail(err, e, "cannot write %s", path);
+	}
+	return atomic_commit(&a, o, err);
+}

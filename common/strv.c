@@ -1,0 +1,27 @@
+#include "common/strv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int strv_push(struct strv *s, const char *str)
+{
+	char **nv = realloc(s->v, (s->n + 2) * sizeof *nv);
+
+	if (!nv)
+		return -1;
+	s->v = nv;
+	s->v[s->n] = strdup(str);
+	if (!s->v[s->n])
+		return -1;
+	s->v[++s->n] = NULL;
+	return 0;
+}
+
+void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
