@@ -10,10 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/docker/container.h"
 #include "common/fdio.h"
 #include "common/safeopen.h"
-#include "runner/docker/sweep.h"
+#include "runner/core/identity.h"
 #include "common/util.h"
 
 static int private_dir(const char *path, struct cs_err *err)
@@ -222,7 +221,7 @@ void rundir_sweep(const struct runner_identity *self)
 		n = safe_read_fd(fd, 512, &text, NULL) < 0 ? 0 :
 		    sscanf(text, "%31s %31s %63s %63s", pid, start, boot, pidns);
 		close(fd);
-		if (n != 4 || sweep_runner_alive(pid, start, boot, pidns, self))
+		if (n != 4 || runner_alive(pid, start, boot, pidns, self))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", base, de->d_name);
 		remove_tree(path);

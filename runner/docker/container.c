@@ -13,48 +13,6 @@
 /* The agent may fork a lot (builds, test runners) but not without bound. */
 #define SANDBOX_PIDS_LIMIT 4096
 
-static int read_line(const char *path, char *out, size_t outsz)
-{
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(out, (int)outsz, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-	return 0;
-}
-
-int runner_identity_init(struct runner_identity *id)
-{
-	unsigned char rnd[16];
-	char stat[1024], *p;
-	ssize_t n;
-
-	memset(id, 0, sizeof *id);
-	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
-		return -1;
-	for (int i = 0; i < 16; i++)
-		snprintf(id->run_id + 2 * i, 3, "%02x", rnd[i]);
-	id->pid = (long)getpid();
-	/* Field 22 of /proc/self/stat, after the ")" that ends comm. */
-	if (read_line("/proc/self/stat", stat, sizeof stat) == 0 && (p = strrchr(stat, ')'))) {
-		int field = 2;
-
-		for (p++; *p && field < 22; p++)
-			if (*p == ' ')
-				field++;
-		id->start_ticks = strtoull(p, NULL, 10);
-	}
-	if (read_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof id->boot_id) < 0)
-		snprintf(id->boot_id, sizeof id->boot_id, "unknown");
-	n = readlink("/proc/self/ns/pid", id->pidns, sizeof id->pidns - 1);
-	id->pidns[n > 0 ? n : 0] = '\0';
-	return 0;
-}
 
 cJSON *ctr_labels(const struct sandbox_plan *p, const struct runner_identity *id, const char *role)
 {

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
+#include "runner/core/identity.h"
 #include "runner/core/plan.h"
 
 #define LABEL_PREFIX "org.codex-sandbox."
@@ -13,16 +14,6 @@
 
 /* Who created a container: lets a later run tell a live sandbox from one a
  * killed runner left behind (pid + its start time, boot id, pid namespace). */
-struct runner_identity {
-	char run_id[33];
-	long pid;
-	unsigned long long start_ticks;
-	char boot_id[40];
-	char pidns[32];
-};
-
-int runner_identity_init(struct runner_identity *id);
-
 struct sandbox_ids;
 
 struct ctr_paths {

@@ -93,14 +93,15 @@ void docker_remove_container(struct docker *d, const char *id, bool stop_first)
 	char path[200];
 	struct cs_err e = { 0 };
 
-	cs_no_abort = 1;
+	enum sig_abort saved_abort = sig_swap_abort(SIG_ABORT_NEVER);
+
 	if (stop_first) {
 		snprintf(path, sizeof path, "/containers/%s/stop?t=3", id);
 		docker_call(d, "POST", path, NULL, NULL, &e);
 	}
 	snprintf(path, sizeof path, "/containers/%s?force=1&v=1", id);
 	docker_call(d, "DELETE", path, NULL, NULL, &e);
-	cs_no_abort = 0;
+	sig_swap_abort(saved_abort);
 }
 
 static int create_sandbox(struct run_ctx *c, const struct sandbox_plan *p, struct cs_err *err)

@@ -10,9 +10,8 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "runner/core/sig.h"
 
-volatile int cs_terminating;
-volatile int cs_no_abort;
 
 #define DEFAULT_SOCKET "/var/run/docker.sock"
 
@@ -31,7 +30,7 @@ static size_t write_to_buf(char *ptr, size_t size, size_t nmemb, void *ctx)
 static int abort_on_signal(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	(void)ctx; (void)dt; (void)dn; (void)ut; (void)un;
-	return cs_terminating && !cs_no_abort ? 1 : 0;
+	return sig_abort_transfers() ? 1 : 0;
 }
 
 /* Connect once by hand: libcurl would only say "couldn't connect", and the
@@ -292,7 +291,7 @@ static size_t stream_read(char *buf, size_t size, size_t nitems, void *vctx)
 {
 	struct upload_ctx *u = vctx;
 
-	if (cs_terminating && !cs_no_abort)
+	if (sig_abort_transfers())
 		return CURL_READFUNC_ABORT;
 	return u->read(buf, size * nitems, u->ctx);
 }

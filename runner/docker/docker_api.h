@@ -67,11 +67,6 @@ long docker_stream(struct docker *d, const char *method, const char *path,
 		   curl_off_t upload_size, docker_line_fn on_line, void *line_ctx,
 		   struct cs_err *err);
 
-/* Set by the signal handlers: a pending SIGINT/SIGTERM/SIGHUP aborts
- * long transfers (build, import) so the runner can clean up. */
-extern volatile int cs_terminating;
-/* Set around cleanup calls, which must complete whatever is pending. */
-extern volatile int cs_no_abort;
 
 /* URL-encode S into OUT (for query parameters). */
 

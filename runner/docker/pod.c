@@ -469,14 +469,15 @@ void pod_stop(struct pod *pod, struct docker *d, const struct sandbox_plan *p)
 	struct cs_err e = { 0 };
 
 	if (pod->owner_id[0]) {
-		cs_no_abort = 1;
+		enum sig_abort saved_abort = sig_swap_abort(SIG_ABORT_NEVER);
+
 		if (pod->ready && !pod->eof && pod->sock >= 0) {
 			/* SIGTERM: the firewall prints its SUMMARY lines and exits. */
 			snprintf(path, sizeof path, "/containers/%s/kill?signal=SIGTERM", pod->owner_id);
 			docker_call(d, "POST", path, NULL, NULL, &e);
 			read_until(pod, never, POD_STOP_TIMEOUT_MS, false);
 		}
-		cs_no_abort = 0;
+		sig_swap_abort(saved_abort);
 		docker_remove_container(d, pod->owner_id, false);
 		pod->owner_id[0] = '\0';
 	}

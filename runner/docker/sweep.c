@@ -6,39 +6,6 @@
 
 #include "runner/docker/docker.h"
 
-int sweep_runner_alive(const char *pid, const char *start, const char *boot, const char *pidns,
-		       const struct runner_identity *self)
-{
-	char path[64], stat[1024], *p;
-	FILE *f;
-	unsigned long long ticks = 0;
-	int field = 2;
-
-	if (!pid || !start || !boot || !pidns)
-		return 1;   /* not ours to judge */
-	if (strcmp(pidns, self->pidns) != 0)
-		return 1;   /* another pid namespace: cannot check, leave it */
-	if (strcmp(boot, self->boot_id) != 0)
-		return 0;   /* created before a reboot */
-	snprintf(path, sizeof path, "/proc/%ld/stat", strtol(pid, NULL, 10));
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (!fgets(stat, sizeof stat, f)) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	p = strrchr(stat, ')');
-	if (!p)
-		return 0;
-	for (p++; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	ticks = strtoull(p, NULL, 10);
-	/* Same pid, different start time: the pid was reused. */
-	return ticks == strtoull(start, NULL, 10);
-}
 
 static const char *label(const cJSON *labels, const char *k)
 {
@@ -73,7 +40,7 @@ int sweep_orphans(struct docker *d, const struct runner_identity *self)
 				continue;
 			if ((pass == 0) != (strcmp(role, "sandbox") == 0))
 				continue;
-			if (sweep_runner_alive(label(labels, LABEL_PREFIX "runner-pid"),
+			if (runner_alive(label(labels, LABEL_PREFIX "runner-pid"),
 					       label(labels, LABEL_PREFIX "runner-start"),
 					       label(labels, LABEL_PREFIX "boot-id"),
 					       label(labels, LABEL_PREFIX "pidns"), self))

@@ -10,8 +10,5 @@
  * Returns how many were removed. */
 int sweep_orphans(struct docker *d, const struct runner_identity *self);
 
-/* Is the runner described by these labels still running? (tests) */
-int sweep_runner_alive(const char *pid, const char *start, const char *boot, const char *pidns,
-		       const struct runner_identity *self);
 
 #endif

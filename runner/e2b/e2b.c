@@ -406,7 +406,7 @@ static void kill_sandbox(struct job *j)
 {
 	struct cs_err e = { 0 };
 
-	e2b_set_abort(E2B_ABORT_NEVER);
+	sig_set_abort(SIG_ABORT_NEVER);
 	if (e2b_kill(&j->cl, j->sb.id, &e) < 0) {
 		cs_err_print(&e, "codex-sandbox: warning");
 		fprintf(stderr, "codex-sandbox: the sandbox %s ends by itself within %d s\n", j->sb.id,
@@ -446,7 +446,7 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 	if (!j->created)
 		return writeback_end(j, false, e2);
 	if ((sig && keep && j->ran) || j->lost) {
-		e2b_set_abort(E2B_ABORT_ON_NEW_SIGNAL);
+		sig_set_abort(SIG_ABORT_ON_NEW_SIGNAL);
 		wr = writeback_end(j, true, e2);
 		leave_running(j, j->lost ? "the connection was lost while the command runs" : "detached");
 		return wr;
@@ -456,7 +456,7 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 		struct cs_err te = { 0 };
 
 		if (sig) {
-			e2b_set_abort(E2B_ABORT_ON_NEW_SIGNAL);
+			sig_set_abort(SIG_ABORT_ON_NEW_SIGNAL);
 			fprintf(stderr, "codex-sandbox: interrupted; bringing the sandbox's changes back "
 				"(send the signal again to skip)\n");
 		}
@@ -472,7 +472,7 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 				"CODEX_SANDBOX_E2B_SYNC_TIMEOUT (now %d s)", j->k.sync_secs);
 		if (r < 0) {
 			sync_report_print(&rep);
-			if (sig && e2b_aborting()) {
+			if (sig && sig_abort_transfers()) {
 				fprintf(stderr, "codex-sandbox: bringing the changes back was skipped\n");
 				cs_err_clear(e2);
 			} else {
@@ -483,7 +483,7 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 		}
 		sync_report_free(&rep);
 	}
-	e2b_set_abort(E2B_ABORT_NEVER);
+	sig_set_abort(SIG_ABORT_NEVER);
 	wr = writeback_end(j, j->ran, e2);
 	if (!synced || (keep && j->ran)) {
 		leave_running(j, synced ? "--keep" : "its files could not all be brought back");
@@ -563,7 +563,7 @@ static int prepare_job(struct job *j, const struct sandbox_plan *p, struct cs_er
 	int rc = -1;
 
 	j->p = p;
-	e2b_set_abort(E2B_ABORT_ON_SIGNAL);
+	sig_set_abort(SIG_ABORT_ON_SIGNAL);
 	if (e2b_knobs_load(&j->k, err) < 0 || e2b_check_options(p, &notes, err) < 0 ||
 	    e2b_egress_map(&p->allow, p->strict_egress, &j->eg, err) < 0 ||
 	    e2b_client_init(&j->cl, real_getenv, err) < 0)
@@ -687,7 +687,7 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	memset(&j, 0, sizeof j);
 	memset(&p, 0, sizeof p);
 	j.attached = true;
-	e2b_set_abort(E2B_ABORT_ON_SIGNAL);
+	sig_set_abort(SIG_ABORT_ON_SIGNAL);
 	if (e2b_knobs_load(&j.k, err) < 0 || e2b_client_init(&j.cl, real_getenv, err) < 0)
 		goto out_noplan;
 	if (e2b_connect(&j.cl, o->attach_id, j.k.ttl, &j.sb, err) < 0)

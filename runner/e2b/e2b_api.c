@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/docker/docker_api.h"
+#include "common/urlenc.h"
+#include "runner/core/sig.h"
 #include "common/util.h"
 
 #define API_TIMEOUT_MS 60000L   /* the SDK's requestTimeoutMs */
@@ -69,7 +70,7 @@ static long api_call(struct e2b_client *cl, const char *method, const char *path
 		if (st < 0 || st >= 500)
 			cl->ambiguous = true;
 		if (st < 0) {
-			if (e2b_aborting() || attempt + 1 == API_ATTEMPTS) {
+			if (sig_abort_transfers() || attempt + 1 == API_ATTEMPTS) {
 				*err = err->set ? *err : e;
 				break;
 			}
@@ -85,7 +86,7 @@ static long api_call(struct e2b_client *cl, const char *method, const char *path
 		}
 		if (attempt + 1 == API_ATTEMPTS)
 			break;
-		if (e2b_sleep_ms(wait) < 0) {
+		if (sig_sleep_ms(wait) < 0) {
 			st = -1;
 			cs_fail(err, EINTR, "interrupted");
 			break;
@@ -333,7 +334,7 @@ int e2b_kill(struct e2b_client *cl, const char *id, struct cs_err *err)
 	char path[200], what[160];
 	struct e2b_resp r;
 	int retries = 0, rc = -1;
-	enum e2b_abort saved = e2b_swap_abort(E2B_ABORT_NEVER);
+	enum sig_abort saved = sig_swap_abort(SIG_ABORT_NEVER);
 	long st;
 
 	snprintf(path, sizeof path, "/sandboxes/%s", id);
@@ -345,7 +346,7 @@ int e2b_kill(struct e2b_client *cl, const char *id, struct cs_err *err)
 	else if (st > 0)
 		api_fail(what, &r, retries, err);
 	e2b_resp_free(&r);
-	e2b_swap_abort(saved);
+	sig_swap_abort(saved);
 	return rc;
 }
 

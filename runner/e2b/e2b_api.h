@@ -63,16 +63,6 @@ long e2b_deadline_left(const struct e2b_client *cl);
 int e2b_client_init(struct e2b_client *cl, const char *(*get)(const char *), struct cs_err *err);
 void e2b_client_free(struct e2b_client *cl);
 
-/* When a pending signal aborts transfers (curl progress callback):
- * normally at once; while finishing after a signal (sync-back) only on a
- * further signal; during the final kill never. */
-enum e2b_abort { E2B_ABORT_ON_SIGNAL, E2B_ABORT_ON_NEW_SIGNAL, E2B_ABORT_NEVER };
-void e2b_set_abort(enum e2b_abort mode);
-/* Set the mode as it is (no draining); returns the previous one. */
-enum e2b_abort e2b_swap_abort(enum e2b_abort mode);
-bool e2b_aborting(void);
-/* Sleep MS milliseconds unless a signal aborts it (returns -1 then). */
-int e2b_sleep_ms(long ms);
 
 struct e2b_resp {
 	long status;          /* HTTP status, -1 on transport failure */

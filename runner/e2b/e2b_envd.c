@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "runner/docker/docker_api.h"
+#include "common/urlenc.h"
 #include "common/util.h"
 
 #define RPC_TIMEOUT_MS 60000L

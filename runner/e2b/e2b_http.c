@@ -134,84 +134,10 @@ void e2b_client_free(struct e2b_client *cl)
 
 /* ---- signals ----------------------------------------------------------------- */
 
-static enum e2b_abort abort_mode = E2B_ABORT_ON_SIGNAL;
-static bool new_signal;
-
-/* In E2B_ABORT_ON_NEW_SIGNAL mode nothing else reads the self-pipe (no
- * event loop runs during the finish), so it is drained here: every byte is
- * one signal, SIGWINCH aside. */
-static void drain_new_signals(void)
-{
-	unsigned char b[64];
-	ssize_t n;
-
-	while ((n = read(sig_fd(), b, sizeof b)) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			if (b[i] != SIGWINCH)
-				new_signal = true;
-}
-
-void e2b_set_abort(enum e2b_abort mode)
-{
-	if (mode == E2B_ABORT_ON_NEW_SIGNAL) {
-		sig_drain();
-		new_signal = false;
-	}
-	abort_mode = mode;
-}
-
-enum e2b_abort e2b_swap_abort(enum e2b_abort mode)
-{
-	enum e2b_abort old = abort_mode;
-
-	abort_mode = mode;
-	return old;
-}
-
-bool e2b_aborting(void)
-{
-	switch (abort_mode) {
-	case E2B_ABORT_ON_SIGNAL:
-		return sig_terminating() != 0;
-	case E2B_ABORT_ON_NEW_SIGNAL:
-		drain_new_signals();
-		return new_signal;
-	case E2B_ABORT_NEVER:
-		break;
-	}
-	return false;
-}
-
-int e2b_sleep_ms(long ms)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
-		long left;
-
-		if (e2b_aborting())
-			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0)
-			return 0;
-		if (abort_mode == E2B_ABORT_NEVER) {
-			struct timespec d = { left / 1000, left % 1000 * 1000000 };
-
-			nanosleep(&d, NULL);
-			continue;
-		}
-		if (poll(&pfd, 1, (int)left) > 0 && abort_mode == E2B_ABORT_ON_SIGNAL)
-			sig_drain();   /* a SIGWINCH; the flags keep what matters */
-	}
-}
-
 static int progress_cb(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	(void)ctx; (void)dt; (void)dn; (void)ut; (void)un;
-	return e2b_aborting() ? 1 : 0;
+	return sig_abort_transfers() ? 1 : 0;
 }
 
 /* ---- HTTP ------------------------------------------------------------------- */

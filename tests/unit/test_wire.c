@@ -154,11 +154,11 @@ int main(void)
 		runner_identity_init(&self);
 		snprintf(pid, sizeof pid, "%ld", self.pid);
 		snprintf(start, sizeof start, "%llu", self.start_ticks);
-		ok(sweep_runner_alive(pid, start, self.boot_id, self.pidns, &self), "our own runner is alive");
-		ok(!sweep_runner_alive(pid, "1", self.boot_id, self.pidns, &self), "reused pid: runner gone");
-		ok(!sweep_runner_alive("999999999", start, self.boot_id, self.pidns, &self), "dead pid: runner gone");
-		ok(!sweep_runner_alive(pid, start, "other-boot", self.pidns, &self), "other boot: runner gone");
-		ok(sweep_runner_alive("999999999", start, self.boot_id, "pid:[1]", &self),
+		ok(runner_alive(pid, start, self.boot_id, self.pidns, &self), "our own runner is alive");
+		ok(!runner_alive(pid, "1", self.boot_id, self.pidns, &self), "reused pid: runner gone");
+		ok(!runner_alive("999999999", start, self.boot_id, self.pidns, &self), "dead pid: runner gone");
+		ok(!runner_alive(pid, start, "other-boot", self.pidns, &self), "other boot: runner gone");
+		ok(runner_alive("999999999", start, self.boot_id, "pid:[1]", &self),
 		   "another pid namespace: left alone");
 		ok(strlen(self.run_id) == 32, "run id is 128 random bits");
 	}
