@@ -1010,7 +1010,8 @@ int plan_build(const struct cs_opts *o, const struct plan_env *env,
 	    plan_hook_and_mounts(o, env, p, err) < 0 ||
 	    plan_env_vars(o, env, p, err) < 0 ||
 	    plan_network(o, env, p, err) < 0 ||
-	    plan_command(o, p, err) < 0)
+	    plan_command(o, p, err) < 0 ||
+	    (p->backend == BACKEND_E2B && plan_e2b(o, p, err) < 0))
 		return -1;
 	sanitize_name(p->work_dir, name, sizeof name);
 	if (asprintf(&p->name_base, "codex_%s", name) < 0)
@@ -1020,6 +1021,7 @@ int plan_build(const struct cs_opts *o, const struct plan_env *env,
 
 void plan_free(struct sandbox_plan *p)
 {
+	plan_e2b_free(&p->e2b);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		free(p->mounts[i].source);
 		free(p->mounts[i].target);

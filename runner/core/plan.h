@@ -10,6 +10,7 @@
 
 #include "firewall/allowlist.h"
 #include "runner/core/cli.h"
+#include "runner/core/plan_e2b.h"
 #include "common/error.h"
 
 /* Fixed paths inside the sandbox. */
@@ -108,6 +109,7 @@ struct sandbox_plan {
 	bool dry_run;
 	bool keep;
 	bool strict_egress;
+	struct plan_e2b e2b;       /* BACKEND_E2B: resolved here too (plan_e2b.c) */
 };
 
 int plan_build(const struct cs_opts *o, const struct plan_env *env,

@@ -1,7 +1,7 @@
 /* The Connect protocol as envd speaks it (JSON codec), pure: no I/O.
  *
  * A streaming body is a sequence of envelopes: 1 flag byte, a big-endian
- * uint32 payload length, the payload (shared/docs/E2B-PROTOCOL.md 3.1).
+ * uint32 payload length, the payload (docs/E2B-PROTOCOL.md 3.1).
  * Flag 0x02 marks the end-stream envelope ({} or {"error":{code,message}});
  * flag 0x01 (compressed) is refused, as connect-web refuses it.  Envelopes
  * arrive split across or packed into curl chunks arbitrarily, so the decoder

@@ -38,7 +38,7 @@ struct job {
 	const struct sandbox_plan *p;
 	struct e2b_client cl;
 	struct e2b_sandbox sb;
-	struct e2b_knobs k;
+	struct plan_e2b k;
 	struct e2b_egress eg;
 	struct sync_scan project, home;
 	struct sync_tree trees[3];
@@ -564,7 +564,7 @@ static int prepare_job(struct job *j, const struct sandbox_plan *p, struct cs_er
 
 	j->p = p;
 	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if (e2b_knobs_load(&j->k, err) < 0 || e2b_check_options(p, &notes, err) < 0 ||
+	if ((j->k = p->e2b, 0) < 0 || e2b_check_options(p, &notes, err) < 0 ||
 	    e2b_egress_map(&p->allow, p->strict_egress, &j->eg, err) < 0 ||
 	    e2b_client_init(&j->cl, real_getenv, err) < 0)
 		goto out;
@@ -688,7 +688,7 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	memset(&p, 0, sizeof p);
 	j.attached = true;
 	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if (e2b_knobs_load(&j.k, err) < 0 || e2b_client_init(&j.cl, real_getenv, err) < 0)
+	if (plan_e2b_knobs(&j.k, err) < 0 || e2b_client_init(&j.cl, real_getenv, err) < 0)
 		goto out_noplan;
 	if (e2b_connect(&j.cl, o->attach_id, j.k.ttl, &j.sb, err) < 0)
 		goto out_noplan;
@@ -775,7 +775,7 @@ out_noplan:
 
 /* ---- doctor ------------------------------------------------------------------- */
 
-void e2b_doctor(doctor_report_fn report)
+void e2b_doctor(e2b_report_fn report)
 {
 	struct e2b_client cl;
 	struct cs_err e = { 0 };

@@ -4,7 +4,6 @@
 #define CS_E2B_H
 
 #include "runner/core/cli.h"
-#include "runner/cmd_doctor.h"
 #include "runner/core/plan.h"
 
 int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err);
@@ -12,6 +11,10 @@ int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err);
 int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_err *err);
 /* codex-sandbox attach ID */
 int e2b_attach(const struct cs_opts *o, struct cs_err *err);
-void e2b_doctor(doctor_report_fn report);
+/* codex-sandbox doctor: one call of REPORT per check (status ok / warn /
+ * FAIL / skip, what, detail, the fix). */
+typedef void (*e2b_report_fn)(const char *status, const char *what, const char *detail,
+			      const char *fix);
+void e2b_doctor(e2b_report_fn report);
 
 #endif

@@ -1,7 +1,7 @@
 /* E2B client: configuration, HTTP plumbing (libcurl), the control-plane API
  * (create / connect / info / timeout / kill / list) with v2 routes and the
  * v1 fallback, retries and one-line errors.  envd calls live in
- * e2b_envd.c.  Protocol facts: shared/docs/E2B-PROTOCOL.md. */
+ * e2b_envd.c.  Protocol facts: docs/E2B-PROTOCOL.md. */
 #ifndef CS_E2B_API_H
 #define CS_E2B_API_H
 

@@ -87,7 +87,7 @@ static cJSON *egress_json(const struct e2b_egress *eg, const struct cs_err *refu
 
 int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_err *err)
 {
-	struct e2b_knobs k;
+	struct plan_e2b k;
 	struct e2b_egress eg = { 0 };
 	struct e2b_cfg cfg;
 	struct sync_scan scan = { 0 };
@@ -101,7 +101,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 
 	if (!root)
 		return cs_fail(err, ENOMEM, "out of memory");
-	if (e2b_knobs_load(&k, err) < 0 || e2b_cfg_load(&cfg, real_getenv, err) < 0) {
+	if ((k = p->e2b, 0) < 0 || e2b_cfg_load(&cfg, real_getenv, err) < 0) {
 		cJSON_Delete(root);
 		return -1;
 	}

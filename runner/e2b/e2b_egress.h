@@ -5,7 +5,7 @@
  * protocol and port to the addresses those names resolve to, blocked
  * connections reset at once and reported.  E2B enforces the same list with
  * its own machinery (`network.allowOut` + `denyOut: ["0.0.0.0/0"]`,
- * shared/docs/E2B-PROTOCOL.md 1.5, and e2b-dev/infra's tcpfirewall):
+ * docs/E2B-PROTOCOL.md 1.5, and e2b-dev/infra's tcpfirewall):
  *
  *   entry                 allowOut            what differs
  *   api.example.com       "api.example.com"   matched on the HTTP Host header

@@ -1,7 +1,7 @@
 /* envd, the daemon inside an E2B sandbox: HTTP /files (upload, download)
  * and the Connect-RPC process service (unary calls and server streams),
  * always with E2b-Sandbox-Id, E2b-Sandbox-Port and X-Access-Token
- * (shared/docs/E2B-PROTOCOL.md 2 and 3). */
+ * (docs/E2B-PROTOCOL.md 2 and 3). */
 #ifndef CS_E2B_ENVD_H
 #define CS_E2B_ENVD_H
 

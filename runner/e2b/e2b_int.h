@@ -21,16 +21,6 @@
 #define E2B_PROC_TAG          "codex-sandbox"       /* the command; attach finds it by tag */
 #define E2B_HOOK_TAG          "codex-sandbox-hook"
 
-struct e2b_knobs {
-	int ttl;           /* CODEX_SANDBOX_E2B_TIMEOUT: the sandbox's timeout, kept extended */
-	int keepalive;     /* CODEX_SANDBOX_E2B_KEEPALIVE: Keepalive-Ping-Interval */
-	uint64_t limit;    /* CODEX_SANDBOX_E2B_SYNC_LIMIT: bytes each way */
-	int keep_ttl;      /* timeout of a sandbox left running */
-	int sync_secs;     /* CODEX_SANDBOX_E2B_SYNC_TIMEOUT: the whole sync back */
-};
-
-int e2b_knobs_load(struct e2b_knobs *k, struct cs_err *err);
-
 /* Options the local backend has and E2B cannot honour: refused (with the
  * fix) or, when harmless, listed in NOTES. */
 int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct cs_err *err);

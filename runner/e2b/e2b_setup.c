@@ -12,49 +12,6 @@
 
 #include "common/util.h"
 
-static int knob_int(const char *name, int def, int lo, int hi, int *out, struct cs_err *err)
-{
-	const char *v = getenv(name);
-	char *end;
-	long x;
-
-	*out = def;
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || *end || x < lo || x > hi) {
-		cs_fail(err, 0, "invalid %s='%s'", name, v);
-		return cs_hint(err, "give a whole number of seconds from %d to %d", lo, hi);
-	}
-	*out = (int)x;
-	return 0;
-}
-
-int e2b_knobs_load(struct e2b_knobs *k, struct cs_err *err)
-{
-	const char *lim = getenv("CODEX_SANDBOX_E2B_SYNC_LIMIT");
-
-	if (knob_int("CODEX_SANDBOX_E2B_TIMEOUT", 900, 1, 86400, &k->ttl, err) < 0 ||
-	    knob_int("CODEX_SANDBOX_E2B_KEEPALIVE", 20, 1, 600, &k->keepalive, err) < 0 ||
-	    knob_int("CODEX_SANDBOX_E2B_SYNC_TIMEOUT", 1800, 1, 86400, &k->sync_secs, err) < 0)
-		return -1;
-	k->limit = SYNC_DEFAULT_LIMIT;
-	if (lim && *lim) {
-		long long v = sync_parse_size(lim);
-
-		if (v < 0) {
-			cs_fail(err, 0, "invalid CODEX_SANDBOX_E2B_SYNC_LIMIT='%s'", lim);
-			return cs_hint(err, "give a size in bytes, optionally with K, M or G (e.g. 2G)");
-		}
-		k->limit = (uint64_t)v;
-	}
-	/* A kept sandbox waits an hour for `attach` (E2B's hobby plans end
-	 * sessions at 1 h anyway), or longer when the user asked for more. */
-	k->keep_ttl = k->ttl > 3600 ? k->ttl : 3600;
-	return 0;
-}
-
 int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct cs_err *err)
 {
 	char line[PATH_MAX + 200];
@@ -216,7 +173,7 @@ int e2b_scan_codex_home(const struct sandbox_plan *p, struct sync_scan *out, str
 	if (lstat(prompts, &st) == 0 && S_ISDIR(st.st_mode)) {
 		struct sync_scan ps;
 
-		if (sync_scan(prompts, false, NULL, SYNC_DEFAULT_LIMIT, p->uid, p->gid, &ps, err) < 0) {
+		if (sync_scan(prompts, false, NULL, PLAN_E2B_DEFAULT_LIMIT, p->uid, p->gid, &ps, err) < 0) {
 			sync_scan_free(&ps);
 			return -1;
 		}

@@ -135,35 +135,6 @@ bool sync_excluded(const char *rel, const struct strv *excludes)
 	return false;
 }
 
-long long sync_parse_size(const char *s)
-{
-	unsigned long long v = 0, mul = 1;
-	const char *p = s;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (1ull << 50))
-			return -1;
-		v = v * 10 + (unsigned)(*p - '0');
-	}
-	switch (toupper((unsigned char)*p)) {
-	case '\0': break;
-	case 'K': mul = 1ull << 10; p++; break;
-	case 'M': mul = 1ull << 20; p++; break;
-	case 'G': mul = 1ull << 30; p++; break;
-	case 'T': mul = 1ull << 40; p++; break;
-	default: return -1;
-	}
-	if (mul > 1 && (*p == 'i' || *p == 'I'))
-		p++;
-	if (*p == 'B' || *p == 'b')
-		p++;
-	if (*p || v > (1ull << 62) / mul)
-		return -1;
-	return (long long)(v * mul);
-}
-
 /* ---- the listing ----------------------------------------------------------- */
 
 struct hash_rec {

@@ -35,7 +35,6 @@
 #include "common/error.h"
 #include "runner/core/plan.h"
 
-#define SYNC_DEFAULT_LIMIT (512ull << 20)   /* CODEX_SANDBOX_E2B_SYNC_LIMIT */
 #define SYNC_PATH_MAX 4096
 #define SYNC_LISTING_MAX (64u << 20)       /* the sandbox's file listing */
 #define SYNC_ENTRIES_MAX 1000000
@@ -70,8 +69,6 @@ int sync_path_clean(const char *in, char *out, size_t outsz);
 /* Is REL inside one of EXCLUDES (relative prefixes: equal, or a parent
  * directory), or does it have a ".git" component? */
 bool sync_excluded(const char *rel, const struct strv *excludes);
-/* "512M", "1G", "1048576" -> bytes.  -1 when invalid. */
-long long sync_parse_size(const char *s);
 
 /* The sandbox's listing: NUL-separated records, "S<name>" starting a
  * section, "F<octal mode> <size> ./<path>" a file, "L./<path>" followed by a

@@ -15,6 +15,7 @@
 
 #include "runner/e2b/e2b_int.h"
 #include "runner/e2b/e2b_state.h"
+#include "runner/core/plan_e2b.h"
 #include "runner/e2b/e2b_sync.h"
 
 static void test_clean(void)
@@ -53,15 +54,15 @@ static void test_excluded(void)
 
 static void test_size(void)
 {
-	is_int(sync_parse_size("512M"), 512ll << 20, "512M");
-	is_int(sync_parse_size("2G"), 2ll << 30, "2G");
-	is_int(sync_parse_size("1GiB"), 1ll << 30, "1GiB");
-	is_int(sync_parse_size("100kb"), 100ll << 10, "100kb");
-	is_int(sync_parse_size("4096"), 4096, "plain bytes");
-	is_int(sync_parse_size("-1"), -1, "negative refused");
-	is_int(sync_parse_size("12X"), -1, "unknown suffix refused");
-	is_int(sync_parse_size("99999999999999999999"), -1, "overflow refused");
-	is_int(sync_parse_size(""), -1, "empty refused");
+	is_int(plan_parse_size("512M"), 512ll << 20, "512M");
+	is_int(plan_parse_size("2G"), 2ll << 30, "2G");
+	is_int(plan_parse_size("1GiB"), 1ll << 30, "1GiB");
+	is_int(plan_parse_size("100kb"), 100ll << 10, "100kb");
+	is_int(plan_parse_size("4096"), 4096, "plain bytes");
+	is_int(plan_parse_size("-1"), -1, "negative refused");
+	is_int(plan_parse_size("12X"), -1, "unknown suffix refused");
+	is_int(plan_parse_size("99999999999999999999"), -1, "overflow refused");
+	is_int(plan_parse_size(""), -1, "empty refused");
 }
 
 #define REC(s) s "\0"

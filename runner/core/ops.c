@@ -1,0 +1,79 @@
+#include "runner/core/ops.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static bool wanted(const struct op *o, const struct sandbox_plan *p)
+{
+	return !o->applies || o->applies(p);
+}
+
+int ops_run(const struct op *ops, size_t n, const struct sandbox_plan *p, void *ctx,
+	    size_t *done, struct cs_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (done)
+			*done = i;
+		if (!wanted(&ops[i], p))
+			continue;
+		if (ops[i].run(p, ctx, err) < 0)
+			return -1;
+	}
+	if (done)
+		*done = n;
+	return 0;
+}
+
+cJSON *ops_describe(const struct op *ops, size_t n, const struct sandbox_plan *p, void *ctx,
+		    struct cs_err *err)
+{
+	cJSON *list = cJSON_CreateArray();
+
+	if (!list) {
+		cs_fail(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o;
+
+		if (!wanted(&ops[i], p))
+			continue;
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(list, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(list);
+			cs_fail(err, ENOMEM, "out of memory");
+			return NULL;
+		}
+		cJSON_AddStringToObject(o, "op", ops[i].name);
+		cJSON_AddStringToObject(o, "why", ops[i].why);
+		if (ops[i].describe && ops[i].describe(p, ctx, o, err) < 0) {
+			cJSON_Delete(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+int ops_print_dry_run(const struct sandbox_plan *p, cJSON *operations, struct cs_err *err)
+{
+	char *plan = plan_to_json(p), *out = NULL;
+	cJSON *root = plan ? cJSON_Parse(plan) : NULL;
+	int rc;
+
+	free(plan);
+	if (!root) {
+		cJSON_Delete(operations);
+		return cs_fail(err, ENOMEM, "out of memory");
+	}
+	cJSON_AddItemToObject(root, "operations", operations);
+	out = cJSON_Print(root);
+	cJSON_Delete(root);
+	rc = out && printf("%s\n", out) >= 0 ? 0 : cs_fail(err, errno ? errno : ENOMEM,
+							  "cannot print the plan");
+	free(out);
+	return rc;
+}
