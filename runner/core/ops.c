@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/util.h"
+#include "runner/core/plan_json.h"
+
 static bool wanted(const struct op *o, const struct sandbox_plan *p)
 {
 	return !o->applies || o->applies(p);
@@ -60,20 +63,17 @@ cJSON *ops_describe(const struct op *ops, size_t n, const struct sandbox_plan *p
 
 int ops_print_dry_run(const struct sandbox_plan *p, cJSON *operations, struct cs_err *err)
 {
-	char *plan = plan_to_json(p), *out = NULL;
-	cJSON *root = plan ? cJSON_Parse(plan) : NULL;
-	int rc;
+	cleanup_json cJSON *root = plan_json(p);
+	cleanup_free char *out = NULL;
 
-	free(plan);
-	if (!root) {
+	if (!root || !cJSON_AddItemToObject(root, "operations", operations)) {
 		cJSON_Delete(operations);
 		return cs_fail(err, ENOMEM, "out of memory");
 	}
-	cJSON_AddItemToObject(root, "operations", operations);
 	out = cJSON_Print(root);
-	cJSON_Delete(root);
-	rc = out && printf("%s\n", out) >= 0 ? 0 : cs_fail(err, errno ? errno : ENOMEM,
-							  "cannot print the plan");
-	free(out);
-	return rc;
+	if (!out)
+		return cs_fail(err, ENOMEM, "out of memory");
+	if (printf("%s\n", out) < 0 || fflush(stdout) == EOF)
+		return cs_fail(err, errno, "cannot print the plan");
+	return 0;
 }
