@@ -27,23 +27,19 @@ static int dry_run(const struct sandbox_plan *p, struct cs_err *err)
 
 int cmd_run(const struct cs_opts *o, struct cs_err *err)
 {
-	struct sandbox_plan p;
+	cleanup_plan struct sandbox_plan p = { 0 };
 	struct plan_env env = { .stdin_tty = isatty(STDIN_FILENO),
 				.stdout_tty = isatty(STDOUT_FILENO) };
 	char cwd[PATH_MAX];
-	int rc;
 
 	if (!getcwd(cwd, sizeof cwd))
 		return cs_fail(err, 0, "cannot determine the current directory");
 	env.cwd = cwd;
 	if (plan_build(o, &env, &p, err) < 0)
-		rc = -1;
-	else if (p.dry_run)
-		rc = dry_run(&p, err);
-	else if (p.backend == BACKEND_E2B)
-		rc = e2b_backend_run(&p, err);
-	else
-		rc = docker_backend_run(&p, err);
-	plan_free(&p);
-	return rc;
+		return -1;
+	if (p.dry_run)
+		return dry_run(&p, err);
+	if (p.backend == BACKEND_E2B)
+		return e2b_backend_run(&p, err);
+	return docker_backend_run(&p, err);
 }

@@ -33,7 +33,7 @@ int ops_run(const struct op *ops, size_t n, const struct sandbox_plan *p, void *
 cJSON *ops_describe(const struct op *ops, size_t n, const struct sandbox_plan *p, void *ctx,
 		    struct cs_err *err)
 {
-	cJSON *list = cJSON_CreateArray();
+	cleanup_json cJSON *list = cJSON_CreateArray();
 
 	if (!list) {
 		cs_fail(err, ENOMEM, "out of memory");
@@ -47,18 +47,15 @@ cJSON *ops_describe(const struct op *ops, size_t n, const struct sandbox_plan *p
 		o = cJSON_CreateObject();
 		if (!o || !cJSON_AddItemToArray(list, o)) {
 			cJSON_Delete(o);
-			cJSON_Delete(list);
 			cs_fail(err, ENOMEM, "out of memory");
 			return NULL;
 		}
 		cJSON_AddStringToObject(o, "op", ops[i].name);
 		cJSON_AddStringToObject(o, "why", ops[i].why);
-		if (ops[i].describe && ops[i].describe(p, ctx, o, err) < 0) {
-			cJSON_Delete(list);
+		if (ops[i].describe && ops[i].describe(p, ctx, o, err) < 0)
 			return NULL;
-		}
 	}
-	return list;
+	return steal_pointer(&list);
 }
 
 int ops_print_dry_run(const struct sandbox_plan *p, cJSON *operations, struct cs_err *err)

@@ -132,17 +132,15 @@ static bool entry_exists(int dirfd, const char *name)
  * skipped, never waited on), then its kind is taken from the open fd. */
 static int merge_tree(int srcfd, int dstfd, int depth, uid_t uid, gid_t gid, struct cs_err *err)
 {
-	DIR *d;
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
-	int dfd = dup(srcfd), rc = 0;
+	int rc = 0;
 
 	if (depth > PROMPTS_MAX_DEPTH)
 		return 0;
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	d = fd_opendir(srcfd);
+	if (!d)
 		return cs_fail(err, errno, "reading prompts");
-	}
 	while (rc == 0 && (de = readdir(d))) {
 		cleanup_close int in = -1;
 		struct stat st;
@@ -161,7 +159,6 @@ static int merge_tree(int srcfd, int dstfd, int depth, uid_t uid, gid_t gid, str
 			rc = copy_fd(in, dstfd, de->d_name, 0, uid, gid, err);
 		}
 	}
-	closedir(d);
 	return rc;
 }
 

@@ -146,19 +146,11 @@ int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
  * sandbox left in its status dir is removed, never followed. */
 static void remove_below(int dirfd, int depth)
 {
-	int dfd = dup(dirfd);
+	cleanup_dir DIR *d = fd_opendir(dirfd);
 	struct dirent *de;
-	DIR *d;
 
-	if (dfd < 0)
-		return;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		int sub;
+	while (d && (de = readdir(d))) {
+		cleanup_close int sub = -1;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -167,59 +159,50 @@ static void remove_below(int dirfd, int depth)
 		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0 && depth < 4)
 			remove_below(sub, depth + 1);
-		if (sub >= 0)
-			close(sub);
 		unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
 	}
-	closedir(d);
 }
 
 static void remove_tree(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
 		unlink(path);
 		return;
 	}
 	remove_below(fd, 0);
-	close(fd);
 	rmdir(path);
 }
 
 void rundir_sweep(const struct runner_identity *self)
 {
 	char base[PATH_MAX];
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
-	DIR *d;
 
 	run_base(base, sizeof base);
 	d = opendir(base);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		char path[PATH_MAX + 300], pid[32], start[32], boot[64], pidns[64];
+		cleanup_free char *text = NULL;
+		cleanup_close int fd = -1;
+		struct stat st;
 		int n;
 
 		if (de->d_name[0] == '.')
 			continue;
-		cleanup_free char *text = NULL;
-		struct stat st;
-		int fd;
-
 		snprintf(path, sizeof path, "%s/%s/RUNNER", base, de->d_name);
 		fd = safe_open_file_abs(path, &st);
 		if (fd < 0)
 			continue;
 		n = safe_read_fd(fd, 512, &text, NULL) < 0 ? 0 :
 		    sscanf(text, "%31s %31s %63s %63s", pid, start, boot, pidns);
-		close(fd);
 		if (n != 4 || runner_alive(pid, start, boot, pidns, self))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", base, de->d_name);
 		remove_tree(path);
 	}
-	closedir(d);
 }
 
 void rundir_remove(struct rundir *r)
