@@ -298,7 +298,7 @@ static const char usage_text[] =
 "  -y, --yes              accept writable mounts outside the project dir\n"
 "\n"
 "Network (default deny):\n"
-"  --allow ENTRY          allow a host, *.domain, IP or CIDR (repeatable; also OPENAI_ALLOWED_DOMAINS)\n"
+"  --allow ENTRY          allow a host, *.domain, IP, CIDR or @preset (repeatable; also OPENAI_ALLOWED_DOMAINS)\n"
 "  --dns IP               upstream resolver for the sandbox's DNS filter (default: the host's)\n"
 "  --network NAME         Docker network the sandbox joins (default: the default bridge)\n"
 "  -p, --publish PORT[:HOSTPORT]  publish a sandbox port on 127.0.0.1 of the host\n"
