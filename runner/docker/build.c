@@ -70,15 +70,25 @@ int build_key(const struct cs_paths *paths, const struct build_req *r, char key[
 	return 0;
 }
 
+int image_inspect_path(const char *name, char *out, size_t outsz)
+{
+	char enc[512];
+	int n;
+
+	if (url_encode(name, enc, sizeof enc) < 0)
+		return -1;
+	n = snprintf(out, outsz, "/images/%s/json", enc);
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
 static int image_exists(struct docker *d, const char *name, cJSON **info, struct cs_err *err)
 {
-	char enc[512], path[600];
+	char path[600];
 	struct cs_err e2 = { 0 };
 	long st;
 
-	if (url_encode(name, enc, sizeof enc) < 0)
+	if (image_inspect_path(name, path, sizeof path) < 0)
 		return cs_fail(err, ENAMETOOLONG, "image name '%s'", name);
-	snprintf(path, sizeof path, "/images/%s/json", enc);
 	st = docker_call_json(d, "GET", path, NULL, info, &e2);
 	if (st == 200)
 		return 1;

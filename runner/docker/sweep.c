@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/docker/docker.h"
+#include "runner/docker/ctr_ops.h"
 
 
 static const char *label(const cJSON *labels, const char *k)
@@ -21,8 +21,7 @@ int sweep_orphans(struct docker *d, const struct runner_identity *self)
 	int removed = 0;
 	long st;
 
-	st = docker_call_json(d, "GET", "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22"
-			      LABEL_MANAGED "%3D1%22%5D%7D", NULL, &list, &e);
+	st = docker_call_json(d, "GET", SWEEP_LIST_PATH, NULL, &list, &e);
 	if (st != 200) {
 		cJSON_Delete(list);
 		return 0;
@@ -45,7 +44,7 @@ int sweep_orphans(struct docker *d, const struct runner_identity *self)
 					       label(labels, LABEL_PREFIX "boot-id"),
 					       label(labels, LABEL_PREFIX "pidns"), self))
 				continue;
-			docker_remove_container(d, id->valuestring, false);
+			ctr_remove(d, id->valuestring, false);
 			fprintf(stderr, "codex-sandbox: removed %s left behind by a runner that is gone\n",
 				cJSON_IsString(n0) ? n0->valuestring + (n0->valuestring[0] == '/') :
 				id->valuestring);
