@@ -184,11 +184,11 @@ void pod_handle_line(struct pod *pod, const char *line, size_t len)
 	if (strncmp(text, "READY", 5) == 0 && (text[5] == ' ' || !text[5])) {
 		pod->ready = true;
 		if (sp && (j = cJSON_Parse(sp + 1))) {
-			cJSON *ms = cJSON_GetObjectItemCaseSensitive(j, "ms");
+			cleanup_json cJSON *ready = j;
+			cJSON *ms = cJSON_GetObjectItemCaseSensitive(ready, "ms");
 
 			if (cJSON_IsNumber(ms))
 				pod->ready_ms = ms->valuedouble;
-			cJSON_Delete(j);
 		}
 	} else if (strncmp(text, "ERROR ", 6) == 0) {
 		pod->failed = true;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "runner/docker/ctr_ops.h"
 
 
@@ -16,16 +17,15 @@ static const char *label(const cJSON *labels, const char *k)
 
 int sweep_orphans(struct docker *d, const struct runner_identity *self)
 {
-	cJSON *list = NULL, *c;
+	cleanup_json cJSON *list = NULL;
+	cJSON *c;
 	struct cs_err e = { 0 };
 	int removed = 0;
 	long st;
 
 	st = docker_call_json(d, "GET", SWEEP_LIST_PATH, NULL, &list, &e);
-	if (st != 200) {
-		cJSON_Delete(list);
+	if (st != 200)
 		return 0;
-	}
 	/* Sandboxes first: they live in their owner's network namespace. */
 	for (int pass = 0; pass < 2; pass++) {
 		cJSON_ArrayForEach(c, list) {
@@ -51,6 +51,5 @@ int sweep_orphans(struct docker *d, const struct runner_identity *self)
 			removed++;
 		}
 	}
-	cJSON_Delete(list);
 	return removed;
 }
