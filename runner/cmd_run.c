@@ -36,7 +36,7 @@ int cmd_run(const struct cs_opts *o, struct cs_err *err)
 		if (p.backend == BACKEND_E2B)
 			rc = e2b_dry_run(&p, json, err);
 		else
-			rc = printf("%s\n", json) < 0 ? -1 : 0;
+			rc = docker_dry_run(&p, err);
 		free(json);
 		plan_free(&p);
 		return rc;
