@@ -22,7 +22,7 @@ static int dry_run(const struct sandbox_plan *p, struct cs_err *err)
 		return cs_fail(err, ENOMEM, "out of memory");
 	if (p->backend == BACKEND_E2B)
 		return e2b_dry_run(p, json, err);
-	return printf("%s\n", json) < 0 ? cs_fail(err, errno, "cannot print the plan") : 0;
+	return docker_dry_run(p, err);
 }
 
 int cmd_run(const struct cs_opts *o, struct cs_err *err)

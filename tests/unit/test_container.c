@@ -128,7 +128,7 @@ int main(void)
 		char *pub[] = { "3000:8080", NULL };
 
 		p.publish = (struct strv){ pub, 1 };
-		b = pod_owner_body(&p, &id, NULL);
+		b = pod_owner_body(&p, &id);
 		hc = cJSON_GetObjectItem(b, "HostConfig");
 		is_str(get_str(b, "User"), "0:0", "owner runs as root (added caps need it)");
 		ok(array_has(cJSON_GetObjectItem(hc, "CapDrop"), "ALL"), "owner: CapDrop ALL");
