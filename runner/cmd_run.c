@@ -14,15 +14,19 @@
 #include "runner/docker/docker.h"
 #include "runner/e2b/e2b.h"
 
+/* --dry-run: the plan and the operations its backend would run.  The E2B
+ * backend still takes the plan as text (until its dry run walks its step
+ * table like docker_dry_run). */
 static int dry_run(const struct sandbox_plan *p, struct cs_err *err)
 {
-	cleanup_free char *json = plan_to_json(p);
+	cleanup_free char *json = NULL;
 
+	if (p->backend != BACKEND_E2B)
+		return docker_dry_run(p, err);
+	json = plan_to_json(p);
 	if (!json)
 		return cs_fail(err, ENOMEM, "out of memory");
-	if (p->backend == BACKEND_E2B)
-		return e2b_dry_run(p, json, err);
-	return docker_dry_run(p, err);
+	return e2b_dry_run(p, json, err);
 }
 
 int cmd_run(const struct cs_opts *o, struct cs_err *err)
