@@ -10,8 +10,8 @@
 
 #include "firewall/presets.h"
 
-/* Why each default is here (openai/codex codex-rs, see DOCKER-NFT-NOTES.md §4
- * and CODEX-LOCAL.md): nothing else is needed to log in, refresh tokens and
+/* Why each default is here (openai/codex codex-rs, see docs/DOCKER-NFT-NOTES.md §4
+ * and docs/CODEX-LOCAL.md): nothing else is needed to log in, refresh tokens and
  * call the model.  Telemetry (ab.chatgpt.com), the update check and plugin
  * sync are deliberately absent; they fail fast and Codex carries on. */
 const char *const allowlist_default_hosts[] = {

@@ -78,7 +78,7 @@ static int put_set(struct fw_batch *fb, const char *table, int id, uint32_t allo
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, allow_size);
 		/* A re-add without a timeout would make an element permanent
-		 * (DOCKER-NFT-NOTES §3.3): the default is a safety net. */
+		 * (docs/DOCKER-NFT-NOTES.md §3.3): the default is a safety net. */
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, default_timeout_ms);
 		break;
 	case SET_ALLOW4_NET:

@@ -138,6 +138,9 @@ check(f'no function over {MAX_FUNC_LINES} lines', bad)
 # 7. comments cite documents that are in this repository
 bad = []
 DOC = re.compile(r'((?:[\w.-]+/)*docs/[\w./-]+\.md)')
+# A bare NOTES.md-style name is a citation too: it must say docs/ so the
+# reader (and this check) finds it.
+BARE = re.compile(r'(?<![/\w-])([A-Z][A-Z0-9-]+\.md)\b')
 for f in files:
     with open(os.path.join(ROOT, f), encoding='utf-8', errors='replace') as fh:
         for n, line in enumerate(fh, 1):
@@ -145,6 +148,9 @@ for f in files:
                 cited = m.group(1)
                 if not os.path.exists(os.path.join(ROOT, cited)):
                     bad.append(f'{f}:{n}: cites {cited}, not in this repository')
+            for m in BARE.finditer(line):
+                if m.group(1) not in ('README.md', 'REQUIREMENTS.md'):
+                    bad.append(f'{f}:{n}: cites {m.group(1)} without its path (docs/{m.group(1)}?)')
 check('comments cite documents that are in this repository', bad)
 
 print('1..7')  # plan 7
