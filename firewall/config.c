@@ -1,6 +1,4 @@
-/* codex-firewall configuration helpers: defaults, IP[#PORT] parsing,
- * resolv.conf.  Pure (no I/O); declared in firewall/daemon.h. */
-#include "firewall/daemon.h"
+#include "firewall/config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

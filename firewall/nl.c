@@ -10,14 +10,12 @@
 #include <sys/uio.h>
 #include <time.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
-#include <libnftnl/batch.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/set.h>
+
+#include "common/util.h"
 
 #define RECV_BUF (64 * 1024)
 #define ACK_WAIT_MS 2000
@@ -26,24 +24,22 @@ int nl_open(struct nl *nl, struct cs_err *err)
 {
 	int one = 1, rcv = 1 << 20;
 
-	memset(nl, 0, sizeof *nl);
-	nl->sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl->sock)
-		return cs_fail(err, errno, "opening a netfilter netlink socket");
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
+	struct mnl_socket *sock cleanup_mnl_socket = mnl_socket_open(NETLINK_NETFILTER);
 
-		nl_close(nl);
-		return cs_fail(err, e, "binding the netfilter netlink socket");
-	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = (uint32_t)time(NULL);
+	memset(nl, 0, sizeof *nl);
+	if (!sock)
+		return cs_fail(err, errno, "opening a netfilter netlink socket");
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		return cs_fail(err, errno, "binding the netfilter netlink socket");
 	/* ACKs carry only the header (not our whole message back), plus the
 	 * kernel's text when it has one. */
-	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof one);
-	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof one);
-	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
-		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof one);
+	mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof one);
+	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
+		setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	nl->portid = mnl_socket_get_portid(sock);
+	nl->seq = (uint32_t)time(NULL);
+	nl->sock = steal_pointer(&sock);
 	return 0;
 }
 
@@ -82,17 +78,15 @@ int nl_send_batch(struct nl *nl, struct fw_batch *fb, struct cs_err *err)
 {
 	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
 	int fd = mnl_socket_get_fd(nl->sock), niov = nftnl_batch_iovec_len(fb->b);
-	struct iovec *iov = calloc(niov > 0 ? (size_t)niov : 1, sizeof *iov);
+	struct iovec *iov cleanup_free = calloc(niov > 0 ? (size_t)niov : 1, sizeof *iov);
 	struct msghdr mh = { .msg_name = &snl, .msg_namelen = sizeof snl };
 	size_t acks = 0;
 	uint32_t bad_seq = 0;
-	int bad_errno = 0, ret = -1;
-	char *buf = NULL, bad_ext[256] = "";
+	int bad_errno = 0;
+	char *buf cleanup_free = NULL, bad_ext[256] = "";
 
-	if (!iov || !(buf = malloc(RECV_BUF))) {
-		cs_fail(err, ENOMEM, "sending the nftables batch");
-		goto out;
-	}
+	if (!iov || !(buf = malloc(RECV_BUF)))
+		return cs_fail(err, ENOMEM, "sending the nftables batch");
 	nftnl_batch_iovec(fb->b, iov, (uint32_t)niov);
 	mh.msg_iov = iov;
 	mh.msg_iovlen = (size_t)niov;
@@ -103,10 +97,8 @@ int nl_send_batch(struct nl *nl, struct fw_batch *fb, struct cs_err *err)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
 	}
 	nl->seq = fb->seq;
-	if (sendmsg(fd, &mh, 0) < 0) {
-		cs_fail(err, errno, "sending the nftables batch (%zu bytes) to the kernel", fb->bytes);
-		goto out;
-	}
+	if (sendmsg(fd, &mh, 0) < 0)
+		return cs_fail(err, errno, "sending the nftables batch (%zu bytes) to the kernel", fb->bytes);
 	/* The kernel processes the batch inside sendmsg and queues one
 	 * NLMSG_ERROR (0 = ACK) per message; collect exactly that many. */
 	while (acks < fb->n_msgs) {
@@ -119,15 +111,14 @@ int nl_send_batch(struct nl *nl, struct fw_batch *fb, struct cs_err *err)
 		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
-			cs_fail(err, errno, "waiting for nftables ACKs");
-			goto out;
+			return cs_fail(err, errno, "waiting for nftables ACKs");
 		}
 		n = recv(fd, buf, RECV_BUF, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			cs_fail(err, errno, "reading nftables ACKs (%zu of %zu received)", acks, fb->n_msgs);
-			goto out;
+			return cs_fail(err, errno, "reading nftables ACKs (%zu of %zu received)", acks,
+				       fb->n_msgs);
 		}
 		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)n);
 		     nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
@@ -156,18 +147,12 @@ int nl_send_batch(struct nl *nl, struct fw_batch *fb, struct cs_err *err)
 			bad_ext[0] ? bad_ext : "");
 		if (bad_ext[0])
 			strncat(err->msg, ")", sizeof err->msg - strlen(err->msg) - 1);
-		goto out;
+		return -1;
 	}
-	if (acks < fb->n_msgs) {
-		cs_fail(err, ETIMEDOUT, "kernel acknowledged %zu of %zu nftables messages", acks,
-			fb->n_msgs);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(iov);
-	free(buf);
-	return ret;
+	if (acks < fb->n_msgs)
+		return cs_fail(err, ETIMEDOUT, "kernel acknowledged %zu of %zu nftables messages", acks,
+			       fb->n_msgs);
+	return 0;
 }
 
 /* ---- dumps --------------------------------------------------------- */
@@ -193,14 +178,12 @@ static int counter_cb(struct nftnl_expr *e, void *data)
 static int elem_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *d = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it;
+	struct nftnl_set *s cleanup_nftnl_set = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it cleanup_nftnl_set_elems_iter = NULL;
 	struct nftnl_set_elem *el;
 	int alen = d->family == AF_INET ? 4 : 16;
 
 	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
-		if (s)
-			nftnl_set_free(s);
 		d->failed = true;
 		return MNL_CB_ERROR;
 	}
@@ -228,55 +211,39 @@ static int elem_msg_cb(const struct nlmsghdr *nlh, void *data)
 			d->elem(d->ctx, d->family, key, exp);
 		}
 	}
-	if (it)
-		nftnl_set_elems_iter_destroy(it);
-	nftnl_set_free(s);
 	return MNL_CB_OK;
 }
 
 static int dump_set(struct nl *nl, const char *table, struct dump_ctx *d, struct cs_err *err)
 {
-	char *buf = malloc(RECV_BUF);
-	struct nftnl_set *s = nftnl_set_alloc();
+	char *buf cleanup_free = malloc(RECV_BUF);
+	struct nftnl_set *s cleanup_nftnl_set = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
 	uint32_t seq = nl->seq++;
-	int ret = -1, r;
+	int r;
 
-	if (!buf || !s) {
-		cs_fail(err, ENOMEM, "dumping set %s", d->set);
-		goto out;
-	}
+	if (!buf || !s)
+		return cs_fail(err, ENOMEM, "dumping set %s", d->set);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK, seq);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, d->set);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
-		cs_fail(err, errno, "dumping set %s", d->set);
-		goto out;
-	}
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return cs_fail(err, errno, "dumping set %s", d->set);
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, RECV_BUF);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			cs_fail(err, errno, "dumping set %s", d->set);
-			goto out;
+			return cs_fail(err, errno, "dumping set %s", d->set);
 		}
 		r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, elem_msg_cb, d);
-		if (r < 0) {
-			cs_fail(err, d->failed ? EPROTO : errno, "dumping set %s", d->set);
-			goto out;
-		}
+		if (r < 0)
+			return cs_fail(err, d->failed ? EPROTO : errno, "dumping set %s", d->set);
 		if (r == MNL_CB_STOP)
-			break;
+			return 0;
 	}
-	ret = 0;
-out:
-	free(buf);
-	if (s)
-		nftnl_set_free(s);
-	return ret;
 }
 
 int nl_dump_blocked(struct nl *nl, const char *table, nl_blocked_cb cb, void *ctx,

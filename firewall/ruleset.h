@@ -1,11 +1,9 @@
-/* The egress table as one nftables batch (libnftnl), built without a socket.
+/* The egress table as one nftables batch (libnftnl), built without a socket:
+ * the table and its chains here, the sets in firewall/sets.h, one rule's
+ * expressions in firewall/rule.h.
  *
  * table inet codexfw
- *   set allow4 / allow6          ipv4_addr / ipv6_addr, flags timeout, size N
- *                                (DNS-fed, per-element timeouts)
- *   set allow4_net / allow6_net  flags interval (explicit IP/CIDR entries)
- *   set blocked4 / blocked6      daddr . l4proto . dport, flags dynamic, size M
- *                                (rejected attempts; each element has a counter)
+ *   set allow4, allow6, allow4_net, allow6_net, blocked4, blocked6 (sets.h)
  *   chain record                 regular: add @blockedN { daddr . proto . port counter }
  *   chain dns_reject             regular: jump record; reject icmpx admin-prohibited
  *   chain dns_only               regular: what only the DNS filter may send
@@ -30,8 +28,7 @@
  *      9 jump record; meta l4proto tcp reject with tcp reset;
  *        reject with icmpx admin-prohibited
  *
- * Every message asks for an ACK and gets a label, so a kernel error can be
- * reported as "kernel refused <label>: <errno>".
+ * Every message asks for an ACK and gets a label (firewall/batch.h).
  */
 #ifndef FW_RULESET_H
 #define FW_RULESET_H
@@ -41,27 +38,11 @@
 #include <stdint.h>
 
 #include "firewall/allowlist.h"
+#include "firewall/batch.h"
 #include "common/error.h"
 
 #define FW_TABLE "codexfw"
 #define FW_CHECK_TABLE "codexfw_check"
-#define FW_LABEL_MAX 64
-/* Elements per NEWSETELEM message: the element list is a nested attribute
- * with a 16-bit length, so a message must stay under 64 KiB. */
-#define FW_ELEMS_PER_MSG 512
-
-struct nftnl_batch;
-
-/* A batch under construction plus what each ACKed message was. */
-struct fw_batch {
-	struct nftnl_batch *b;
-	uint32_t seq_first;          /* seq of the first labelled message */
-	uint32_t seq;                /* next seq */
-	size_t n_msgs;               /* messages that will be ACKed */
-	char (*labels)[FW_LABEL_MAX];
-	size_t labels_cap;
-	size_t bytes;                /* total length (for SO_SNDBUF) */
-};
 
 struct fw_upstream {
 	int family;                  /* AF_INET / AF_INET6 */
@@ -84,31 +65,11 @@ struct fw_ruleset_cfg {
 	uint32_t extra_dns_uid;      /* (Docker's embedded resolver dials from the netns as root) */
 };
 
-/* One DNS-fed element. */
-struct fw_elem {
-	unsigned char addr[16];
-	uint64_t timeout_ms;
-};
-
-/* Start a batch (BATCH_BEGIN with SEQ).  Returns 0 or -1 (ENOMEM). */
-int fw_batch_init(struct fw_batch *fb, uint32_t seq, struct cs_err *err);
-/* Append BATCH_END; call once before sending. */
-int fw_batch_finish(struct fw_batch *fb, struct cs_err *err);
-void fw_batch_free(struct fw_batch *fb);
-/* Label of the message with SEQ, or "message N" if unknown. */
-const char *fw_batch_label(const struct fw_batch *fb, uint32_t seq, char *tmp, size_t tmpsz);
-
 /* Append the whole table (reset idiom NEWTABLE, DELTABLE, NEWTABLE, then
- * sets, chains, rules, explicit elements).  Returns 0 or -1 with ERR. */
+ * sets, explicit elements, chains, rules).  Returns 0 or -1 with ERR. */
 int ruleset_build(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err);
 
 /* Append NEWTABLE + DELTABLE of TABLE: removes it whether it exists or not. */
 int ruleset_delete_table(struct fw_batch *fb, const char *table, struct cs_err *err);
-
-/* Append NEWSETELEM messages adding N elements of FAMILY to SET (allow4 or
- * allow6) of TABLE, each with its own timeout.  Re-adding an element that
- * exists refreshes its timeout (kernel >= 6.12). */
-int ruleset_add_elems(struct fw_batch *fb, const char *table, const char *set, int family,
-		      const struct fw_elem *e, size_t n, struct cs_err *err);
 
 #endif

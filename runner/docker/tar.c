@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,7 +36,9 @@ int tar_add_file(struct tar_stream *t, const char *name, const char *path, unsig
 		return cs_fail(err, EINVAL, "build context file %s is not a regular file", path);
 	if (add(t, name, err) < 0)
 		return -1;
-	t->e[t->n].path = path;
+	t->e[t->n].path = strdup(path);
+	if (!t->e[t->n].path)
+		return cs_fail(err, ENOMEM, "out of memory");
 	t->e[t->n].size = (uint64_t)st.st_size;
 	t->e[t->n].mode = mode;
 	t->n++;
@@ -169,4 +172,8 @@ void tar_close(struct tar_stream *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->e[i].path);
+		t->e[i].path = NULL;
+	}
 }

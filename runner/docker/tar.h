@@ -13,7 +13,7 @@
 
 struct tar_entry {
 	char name[100];
-	const char *path;       /* file on disk, or NULL */
+	char *path;             /* file on disk (our copy), or NULL */
 	const char *data;       /* in-memory bytes when path is NULL */
 	uint64_t size;
 	unsigned int mode;
@@ -31,6 +31,7 @@ struct tar_stream {
 };
 
 void tar_init(struct tar_stream *t);
+/* PATH is copied (the caller's buffer may go); its size is taken now. */
 int tar_add_file(struct tar_stream *t, const char *name, const char *path, unsigned int mode,
 		 struct cs_err *err);
 int tar_add_data(struct tar_stream *t, const char *name, const char *data, size_t len,
@@ -40,6 +41,7 @@ uint64_t tar_size(const struct tar_stream *t);
 /* Fill up to LEN bytes; returns bytes written, 0 at the end, (size_t)-1 on
  * a read error. */
 size_t tar_read(struct tar_stream *t, char *buf, size_t len);
+/* Closes the open file and frees the entries' paths. */
 void tar_close(struct tar_stream *t);
 /* Build one ustar header block (pure; tests). */
 void tar_header(unsigned char blk[512], const char *name, uint64_t size, unsigned int mode);

@@ -1,4 +1,4 @@
-/* The privileged parent (firewall/daemon.c) without root: a SOCK_SEQPACKET
+/* The privileged parent (firewall/parent.c) without root: a SOCK_SEQPACKET
  * pair plays the DNS child, a recorder stands in for the netlink insert.
  * The parent must re-check every FW_OP_ALLOW itself - the name against the
  * allowlist, the address against the rebinding guard, the message's shape -
@@ -15,10 +15,11 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "firewall/daemon.h"
+#include "firewall/config.h"
+#include "firewall/parent.h"
 #include "firewall/guard.h"
 #include "firewall/privsep.h"
-#include "firewall/ruleset.h"
+#include "firewall/sets.h"
 
 struct rec {
 	struct fw_elem e4[256], e6[256];

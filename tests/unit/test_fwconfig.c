@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "firewall/daemon.h"
+#include "firewall/config.h"
 #include "firewall/tally.h"
 
 static void test_hostport(void)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "firewall/daemon.h"
+#include "firewall/config.h"
 #include "firewall/guard.h"
 
 /* Every guarded range, as the guard must see it. */

@@ -25,6 +25,7 @@
 
 #include "tap.h"
 #include "firewall/ruleset.h"
+#include "firewall/sets.h"
 
 #define MAX_RULES 128
 #define MAX_ELEMS 4096
@@ -807,7 +808,7 @@ static void test_big(void)
 		el[i].timeout_ms = 1000 + (uint64_t)i;
 	}
 	fw_batch_init(&fb, 1, &err);
-	ok(ruleset_add_elems(&fb, FW_TABLE, "allow4", AF_INET, el, 1500, &err) == 0, "1500 elements");
+	ok(sets_add_elems(&fb, FW_TABLE, "allow4", AF_INET, el, 1500, &err) == 0, "1500 elements");
 	fw_batch_finish(&fb, &err);
 	decode(&fb, &d);
 	is_int(d.elem_msgs, 3, "split into 3 NEWSETELEM messages");

@@ -31,7 +31,7 @@ static void collect(void *ctx, int stream, const char *d, size_t n)
 
 int main(void)
 {
-	plan(26);
+	plan(28);
 	/* mux: frames split at every possible point */
 	{
 		const unsigned char stream[] = {
@@ -105,6 +105,28 @@ int main(void)
 		ok(system("test \"$(tar -xOf /tmp/cs-unit.tar Dockerfile)\" = 'FROM x'") == 0, "content intact");
 		unlink("/tmp/cs-unit.tar");
 		tar_close(&t);
+	}
+	/* A file entry keeps its own copy of the path: the caller's buffer may
+	 * be gone (or reused) before the stream is read. */
+	{
+		struct tar_stream t;
+		struct cs_err e = { 0 };
+		char path[64], b[2048];
+		size_t n, total = 0;
+		FILE *f = fopen("/tmp/cs-unit-tarfile", "w");
+
+		fputs("file-bytes", f);
+		fclose(f);
+		tar_init(&t);
+		snprintf(path, sizeof path, "/tmp/cs-unit-tarfile");
+		ok(tar_add_file(&t, "f", path, 0644, &e) == 0, "tar: add a file (%s)", e.msg);
+		memset(path, 'x', sizeof path - 1);
+		while ((n = tar_read(&t, b + total, sizeof b - total)) > 0 && n != (size_t)-1)
+			total += n;
+		ok(n == 0 && total == tar_size(&t) && memcmp(b + 512, "file-bytes", 10) == 0,
+		   "tar: the file is read through the path given at add time, after the buffer changed");
+		tar_close(&t);
+		unlink("/tmp/cs-unit-tarfile");
 	}
 	/* sha256 test vectors (FIPS 180-2) */
 	{
