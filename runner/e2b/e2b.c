@@ -30,6 +30,7 @@
 #include "runner/core/sig.h"
 #include "runner/core/tty.h"
 #include "runner/core/writeback.h"
+#include "common/env.h"
 #include "common/util.h"
 
 #define AUTH_MAX (1u << 20)
@@ -38,8 +39,7 @@ struct job {
 	const struct sandbox_plan *p;
 	struct e2b_client cl;
 	struct e2b_sandbox sb;
-	struct plan_e2b k;
-	struct e2b_egress eg;
+	const struct plan_e2b *k;   /* the plan's E2B part (attach: its own knobs) */
 	struct sync_scan project, home;
 	struct sync_tree trees[3];
 	size_t n_trees;
@@ -48,15 +48,9 @@ struct job {
 	bool ran;          /* something ran in it: its files come back */
 	bool attached;     /* attach: the sandbox was not created by this run */
 	bool lost;         /* the connection was lost with the command still running */
-	struct strv notes; /* options E2B ignores, said once with the egress notice */
 	struct writeback wb;    /* --auth-writeback */
 	struct rundir wbdir;    /* its private directory on the host */
 };
-
-static const char *real_getenv(const char *name)
-{
-	return getenv(name);
-}
 
 static void job_free(struct job *j)
 {
@@ -64,10 +58,8 @@ static void job_free(struct job *j)
 		strv_free(&j->trees[i].excludes);
 		sync_list_free(&j->trees[i].manifest);
 	}
-	strv_free(&j->notes);
 	sync_scan_free(&j->project);
 	sync_scan_free(&j->home);
-	e2b_egress_free(&j->eg);
 	e2b_sandbox_free(&j->sb);
 	e2b_client_free(&j->cl);
 }
@@ -126,12 +118,12 @@ static int verify_egress(struct job *j, struct e2b_client *cl, struct cs_err *er
 	cJSON_ArrayForEach(it, allow) {
 		bool ours = false;
 
-		for (size_t i = 0; cJSON_IsString(it) && i < j->eg.allow_out.n; i++)
-			ours |= strcmp(it->valuestring, j->eg.allow_out.v[i]) == 0;
+		for (size_t i = 0; cJSON_IsString(it) && i < j->k->eg.allow_out.n; i++)
+			ours |= strcmp(it->valuestring, j->k->eg.allow_out.v[i]) == 0;
 		ok &= ours;
 		n++;
 	}
-	ok &= cJSON_IsObject(net) && all_denied && n == j->eg.allow_out.n;
+	ok &= cJSON_IsObject(net) && all_denied && n == j->k->eg.allow_out.n;
 	cJSON_Delete(d);
 	if (!ok) {
 		cs_fail(err, 0, "E2B did not confirm the egress rules it was given (network.denyOut "
@@ -273,7 +265,7 @@ static int run_proc(struct job *j, bool hook, int *status, struct cs_err *err)
 	const struct sandbox_plan *p = j->p;
 	struct strv argv = { 0 };
 	struct e2b_proc proc = { .user = E2B_USER, .cwd = "/" };
-	struct e2b_session_opts o = { .start = &proc, .keepalive = j->k.keepalive, .ttl = j->k.ttl };
+	struct e2b_session_opts o = { .start = &proc, .keepalive = j->k->keepalive, .ttl = j->k->ttl };
 	unsigned short rows = 24, cols = 80;
 	int rc;
 
@@ -330,7 +322,7 @@ static bool tag_running(struct job *j, const char *tag)
 /* --auth-writeback: the lock, and a private copy in a 0700 directory. */
 static int writeback_start(struct job *j, struct cs_err *err)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR");
+	const char *base = cs_getenv("XDG_RUNTIME_DIR");
 
 	if (!j->p->auth_writeback || !j->p->auth_file)
 		return 0;
@@ -390,14 +382,14 @@ static void leave_running(struct job *j, const char *why)
 {
 	struct cs_err e = { 0 };
 
-	if (e2b_set_timeout(&j->cl, j->sb.id, j->k.keep_ttl, &e) < 0) {
+	if (e2b_set_timeout(&j->cl, j->sb.id, j->k->keep_ttl, &e) < 0) {
 		cs_err_print(&e, "codex-sandbox: warning");
 		cs_err_clear(&e);
 	}
 	if (e2b_state_save(j->sb.id, j->trees, j->n_trees, &e) < 0)
 		cs_err_print(&e, "codex-sandbox: warning");
 	fprintf(stderr, "codex-sandbox: %s: the E2B sandbox %s was left running (for %d min); "
-		"reattach with: codex-sandbox attach %s\n", why, j->sb.id, j->k.keep_ttl / 60, j->sb.id);
+		"reattach with: codex-sandbox attach %s\n", why, j->sb.id, j->k->keep_ttl / 60, j->sb.id);
 	printf("%s\n", j->sb.id);
 	fflush(stdout);
 }
@@ -410,7 +402,7 @@ static void kill_sandbox(struct job *j)
 	if (e2b_kill(&j->cl, j->sb.id, &e) < 0) {
 		cs_err_print(&e, "codex-sandbox: warning");
 		fprintf(stderr, "codex-sandbox: the sandbox %s ends by itself within %d s\n", j->sb.id,
-			j->k.ttl);
+			j->k->ttl);
 	}
 	e2b_state_remove(j->sb.id);
 	if (j->cl.create_ambiguous) {
@@ -462,14 +454,14 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 		}
 		/* It must not expire while we copy; and we do not wait for it
 		 * forever (a hostile envd can keep streams alive). */
-		e2b_set_timeout(&j->cl, j->sb.id, j->k.ttl, &te);
-		j->cl.deadline_ms = sync_deadline(j->k.sync_secs);
-		r = sync_pull(&j->cl, &j->sb, j->trees, j->n_trees, j->k.limit, j->p->uid, j->p->gid,
+		e2b_set_timeout(&j->cl, j->sb.id, j->k->ttl, &te);
+		j->cl.deadline_ms = sync_deadline(j->k->sync_secs);
+		r = sync_pull(&j->cl, &j->sb, j->trees, j->n_trees, j->k->limit, j->p->uid, j->p->gid,
 			      &rep, e2);
 		j->cl.deadline_ms = 0;
 		if (r < 0 && e2->errnum == ETIMEDOUT)
 			cs_hint(e2, "the sandbox is kept; attach to it again, or raise "
-				"CODEX_SANDBOX_E2B_SYNC_TIMEOUT (now %d s)", j->k.sync_secs);
+				"CODEX_SANDBOX_E2B_SYNC_TIMEOUT (now %d s)", j->k->sync_secs);
 		if (r < 0) {
 			sync_report_print(&rep);
 			if (sig && sig_abort_transfers()) {
@@ -547,50 +539,36 @@ static int prepare_sandbox(struct job *j, struct cs_err *err)
 /* Once, plainly: what E2B enforces differently, what it ignores. */
 static void say_differences(const struct job *j)
 {
-	char *notice = e2b_egress_notice(&j->eg);
+	char *notice = e2b_egress_notice(&j->k->eg);
 
 	if (notice)
 		fputs(notice, stderr);
 	free(notice);
-	for (size_t i = 0; i < j->notes.n; i++)
-		fprintf(stderr, "codex-sandbox: on E2B, %s\n", j->notes.v[i]);
+	for (size_t i = 0; i < j->k->notes.n; i++)
+		fprintf(stderr, "codex-sandbox: on E2B, %s\n", j->k->notes.v[i]);
 }
 
 static int prepare_job(struct job *j, const struct sandbox_plan *p, struct cs_err *err)
 {
-	struct strv notes = { 0 };
-	struct strv excludes = { 0 };
-	int rc = -1;
+	cleanup_strv struct strv excludes = { 0 };
 
 	j->p = p;
+	j->k = &p->e2b;
 	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if ((j->k = p->e2b, 0) < 0 || e2b_check_options(p, &notes, err) < 0 ||
-	    e2b_egress_map(&p->allow, p->strict_egress, &j->eg, err) < 0 ||
-	    e2b_client_init(&j->cl, real_getenv, err) < 0)
-		goto out;
+	if (e2b_client_init(&j->cl, &p->e2b.cfg, err) < 0)
+		return -1;
 	if (prepare_consent(p, err) < 0 || prepare_files(p, err) < 0)
-		goto out;
+		return -1;
 	if (writeback_start(j, err) < 0)
-		goto out;
-	if (e2b_project_excludes(p, &excludes) < 0) {
-		cs_fail(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (sync_scan(p->work_dir, true, &excludes, j->k.limit, p->uid, p->gid, &j->project, err) < 0 ||
+		return -1;
+	if (e2b_project_excludes(p, &excludes) < 0)
+		return cs_fail(err, ENOMEM, "out of memory");
+	if (sync_scan(p->work_dir, true, &excludes, j->k->limit, p->uid, p->gid, &j->project, err) < 0 ||
 	    e2b_scan_codex_home(p, &j->home, err) < 0)
-		goto out;
+		return -1;
 	if (make_trees(j, j->project.used_git, err) < 0)
-		goto out;
-	for (size_t i = 0; i < notes.n; i++)
-		if (strv_push(&j->notes, notes.v[i]) < 0) {
-			cs_fail(err, ENOMEM, "out of memory");
-			goto out;
-		}
-	rc = new_run_id(j->run_id, err);
-out:
-	strv_free(&notes);
-	strv_free(&excludes);
-	return rc;
+		return -1;
+	return new_run_id(j->run_id, err);
 }
 
 int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err)
@@ -605,7 +583,7 @@ int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 		goto out;
 	if (sig_terminating())
 		goto interrupted;
-	body = e2b_create_body(p, &j.eg, j.run_id, j.k.ttl, false);
+	body = e2b_create_body(p, &j.k->eg, j.run_id, j.k->ttl, false);
 	r = e2b_create(&j.cl, body, &j.sb, err);
 	cJSON_Delete(body);
 	if (r < 0) {
@@ -673,7 +651,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 {
 	struct cs_opts po = *o;
 	struct sandbox_plan p;
-	struct plan_env env = { .getenv = real_getenv, .euid = geteuid(),
+	struct plan_e2b k = { 0 };
+	struct plan_env env = { .getenv = cs_getenv, .euid = geteuid(),
 				.stdin_tty = isatty(STDIN_FILENO), .stdout_tty = isatty(STDOUT_FILENO) };
 	struct e2b_session_opts so = { .connect_tag = E2B_PROC_TAG, .redraw = true };
 	struct job j;
@@ -688,9 +667,11 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	memset(&p, 0, sizeof p);
 	j.attached = true;
 	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if (plan_e2b_knobs(&j.k, err) < 0 || e2b_client_init(&j.cl, real_getenv, err) < 0)
+	j.k = &k;
+	if (plan_e2b_knobs(&k, err) < 0 || e2b_cfg_load(&k.cfg, err) < 0 ||
+	    e2b_client_init(&j.cl, &k.cfg, err) < 0)
 		goto out_noplan;
-	if (e2b_connect(&j.cl, o->attach_id, j.k.ttl, &j.sb, err) < 0)
+	if (e2b_connect(&j.cl, o->attach_id, j.k->ttl, &j.sb, err) < 0)
 		goto out_noplan;
 	if (e2b_info(&j.cl, j.sb.id, &d, err) < 0)
 		goto out_noplan;
@@ -739,8 +720,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	fprintf(stderr, "codex-sandbox: attached to E2B sandbox %s (%s)\n", j.sb.id, workdir);
 	so.tty = remote_tty;
 	so.forward_stdin = remote_tty ? p.tty : p.attach_stdin;
-	so.keepalive = j.k.keepalive;
-	so.ttl = j.k.ttl;
+	so.keepalive = j.k->keepalive;
+	so.ttl = j.k->ttl;
 	so.label = "the command";
 	if (remote_tty && p.tty && tty_raw(err) < 0)
 		goto out;
@@ -770,6 +751,7 @@ out:
 out_noplan:
 	cJSON_Delete(d);
 	job_free(&j);
+	plan_e2b_free(&k);
 	return err->set ? -1 : rc;
 }
 
@@ -777,25 +759,28 @@ out_noplan:
 
 void e2b_doctor(e2b_report_fn report)
 {
-	struct e2b_client cl;
+	struct e2b_client cl = { 0 };
+	struct e2b_cfg cfg = { 0 };
 	struct cs_err e = { 0 };
 	char line[1024], fix[600];
 	long running = -1, st;
+	const char *key = cs_getenv("E2B_API_KEY");
 
-	if (!getenv("E2B_API_KEY") || !*getenv("E2B_API_KEY")) {
+	if (!key || !*key) {
 		report("skip", "e2b", "E2B_API_KEY not set (only needed for --backend e2b)", NULL);
 		return;
 	}
-	if (e2b_client_init(&cl, real_getenv, &e) < 0) {
+	if (e2b_cfg_load(&cfg, &e) < 0 || e2b_client_init(&cl, &cfg, &e) < 0) {
 		cs_err_format(&e, line, sizeof line);
 		report("FAIL", "e2b", line, e.hint);
 		e2b_client_free(&cl);
+		e2b_cfg_free(&cfg);
 		return;
 	}
 	st = e2b_check_key(&cl, &running, &e);
 	if (st == 200) {
 		snprintf(line, sizeof line, "E2B API at %s accepts E2B_API_KEY (%ld sandboxes running%s)",
-			 cl.cfg.api_url, running, cl.v1 ? "; v1 routes" : "");
+			 cl.cfg->api_url, running, cl.v1 ? "; v1 routes" : "");
 		report("ok", "e2b", line, NULL);
 	} else {
 		snprintf(line, sizeof line, "%s", e.msg);
@@ -803,4 +788,5 @@ void e2b_doctor(e2b_report_fn report)
 		report("FAIL", "e2b", line, fix);
 	}
 	e2b_client_free(&cl);
+	e2b_cfg_free(&cfg);
 }

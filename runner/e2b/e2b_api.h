@@ -11,25 +11,12 @@
 
 #include "common/buf.h"
 #include "runner/core/cli.h"
+#include "runner/core/plan_e2b.h"
 #include "common/error.h"
 
 #define E2B_BODY_MAX (4u << 20)      /* any JSON answer */
 #define E2B_ENVD_PORT 49983
-#define E2B_DEFAULT_DOMAIN "e2b.app"
-#define E2B_USER "user"              /* the sandbox user of E2B templates */
 
-/* Settings, resolved as the official SDK resolves them (ConnectionConfig,
- * SDK 2.51): option -> environment -> default. */
-struct e2b_cfg {
-	char *api_key;       /* E2B_API_KEY; NULL when unset */
-	char *domain;        /* E2B_DOMAIN, default e2b.app */
-	char *api_url;       /* E2B_API_URL, else debug ? http://localhost:3000 : https://api.<domain> */
-	char *sandbox_url;   /* E2B_SANDBOX_URL, else debug ? http://localhost:49983 : NULL (per sandbox) */
-	bool debug;          /* E2B_DEBUG=true (case-insensitive) */
-};
-
-int e2b_cfg_load(struct e2b_cfg *c, const char *(*get)(const char *), struct cs_err *err);
-void e2b_cfg_free(struct e2b_cfg *c);
 /* envd's base URL for a sandbox (SDK order: E2B_SANDBOX_URL, debug, the
  * shared sandbox.<domain> host for E2B's own domains, else
  * https://49983-<id>.<domain>).  SANDBOX_DOMAIN is the create/connect
@@ -47,7 +34,7 @@ struct e2b_sandbox {
 void e2b_sandbox_free(struct e2b_sandbox *sb);
 
 struct e2b_client {
-	struct e2b_cfg cfg;
+	const struct e2b_cfg *cfg;  /* the plan's (or doctor's): not owned */
 	CURL *api;            /* one keep-alive handle for the API */
 	CURL *envd;           /* and one for envd's unary calls and files */
 	bool v1;              /* the API has no /v2 routes */
@@ -60,7 +47,7 @@ struct e2b_client {
 /* Milliseconds left before CL's deadline (at least 1), 0 when there is none. */
 long e2b_deadline_left(const struct e2b_client *cl);
 
-int e2b_client_init(struct e2b_client *cl, const char *(*get)(const char *), struct cs_err *err);
+int e2b_client_init(struct e2b_client *cl, const struct e2b_cfg *cfg, struct cs_err *err);
 void e2b_client_free(struct e2b_client *cl);
 
 

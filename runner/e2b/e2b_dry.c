@@ -13,11 +13,6 @@
 #include "runner/e2b/e2b_int.h"
 #include "common/util.h"
 
-static const char *real_getenv(const char *name)
-{
-	return getenv(name);
-}
-
 static cJSON *request(cJSON *list, const char *method, const char *base, const char *path,
 		      const char *why)
 {
@@ -64,34 +59,11 @@ static void start_req(cJSON *list, const char *envd, const char *why, const stru
 	cJSON_AddItemToObject(r, "body", e2b_start_request(p));
 }
 
-static cJSON *egress_json(const struct e2b_egress *eg, const struct cs_err *refusal)
-{
-	cJSON *o = cJSON_CreateObject(), *a;
-	const struct strv *lists[] = { &eg->allow_out, &eg->deny_out, &eg->weaker, &eg->narrower };
-	const char *names[] = { "allowOut", "denyOut", "weaker_than_local", "narrower_than_local" };
-
-	if (refusal->set) {
-		char line[CS_ERR_MSG_MAX + CS_ERR_HINT_MAX + 300];
-
-		cs_err_format(refusal, line, sizeof line);
-		cJSON_AddStringToObject(o, "refused", line);
-		return o;
-	}
-	for (int i = 0; i < 4; i++) {
-		a = cJSON_AddArrayToObject(o, names[i]);
-		for (size_t k = 0; k < lists[i]->n; k++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(lists[i]->v[k]));
-	}
-	return o;
-}
-
 int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_err *err)
 {
-	struct plan_e2b k;
-	struct e2b_egress eg = { 0 };
-	struct e2b_cfg cfg;
+	const struct plan_e2b *k = &p->e2b;
 	struct sync_scan scan = { 0 };
-	struct strv notes = { 0 }, excludes = { 0 }, argv = { 0 };
+	struct strv excludes = { 0 }, argv = { 0 };
 	struct cs_err refusal = { 0 }, e = { 0 };
 	cJSON *root = cJSON_Parse(plan_json ? plan_json : "{}"), *x, *reqs, *r, *a, *body;
 	char *envd = NULL, *out = NULL;
@@ -101,23 +73,11 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 
 	if (!root)
 		return cs_fail(err, ENOMEM, "out of memory");
-	if ((k = p->e2b, 0) < 0 || e2b_cfg_load(&cfg, real_getenv, err) < 0) {
-		cJSON_Delete(root);
-		return -1;
-	}
-	/* The checks a real run makes before creating anything. */
-	if (e2b_check_options(p, &notes, &refusal) == 0)
-		e2b_egress_map(&p->allow, p->strict_egress, &eg, &refusal);
-	api = cfg.api_url;
-	envd = e2b_envd_url(&cfg, "<sandboxID>", NULL);
-	x = cJSON_AddObjectToObject(root, "e2b");
-	cJSON_AddStringToObject(x, "api_url", api);
+	api = k->cfg.api_url;
+	envd = e2b_envd_url(&k->cfg, "<sandboxID>", NULL);
+	x = plan_e2b_json(k);
+	cJSON_AddItemToObject(root, "e2b", x);
 	cJSON_AddStringToObject(x, "envd_url", envd ? envd : "?");
-	cJSON_AddStringToObject(x, "api_key", cfg.api_key ? "(hidden)" : "(not set: E2B_API_KEY is required)");
-	cJSON_AddItemToObject(x, "egress", egress_json(&eg, &refusal));
-	a = cJSON_AddArrayToObject(x, "notes");
-	for (size_t i = 0; i < notes.n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(notes.v[i]));
 	r = cJSON_AddObjectToObject(x, "layout");
 	cJSON_AddStringToObject(r, "project", p->sandbox_work_dir);
 	cJSON_AddStringToObject(r, "codex_home", E2B_REMOTE_CODEX_HOME " (root:root 1777)");
@@ -128,15 +88,11 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 					: E2B_REMOTE_CODEX_HOME "/auth.json (root:root 0444)");
 	cJSON_AddStringToObject(r, "allowlist", E2B_REMOTE_ALLOWED);
 	cJSON_AddStringToObject(r, "user", E2B_USER);
-	r = cJSON_AddObjectToObject(x, "timeouts");
-	cJSON_AddNumberToObject(r, "sandbox_s", k.ttl);
-	cJSON_AddNumberToObject(r, "keepalive_s", k.keepalive);
-	cJSON_AddNumberToObject(r, "kept_s", k.keep_ttl);
 
 	r = cJSON_AddObjectToObject(x, "upload");
-	cJSON_AddNumberToObject(r, "limit_bytes", (double)k.limit);
+	cJSON_AddNumberToObject(r, "limit_bytes", (double)k->limit);
 	if (e2b_project_excludes(p, &excludes) == 0 &&
-	    sync_scan(p->work_dir, true, &excludes, k.limit, p->uid, p->gid, &scan, &e) == 0) {
+	    sync_scan(p->work_dir, true, &excludes, k->limit, p->uid, p->gid, &scan, &e) == 0) {
 		cJSON_AddNumberToObject(r, "files", (double)scan.files.n);
 		cJSON_AddNumberToObject(r, "bytes", (double)scan.bytes);
 		cJSON_AddBoolToObject(r, "gitignore", scan.used_git);
@@ -152,7 +108,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 	}
 
 	reqs = cJSON_AddArrayToObject(x, "requests");
-	body = e2b_create_body(p, &eg, "<run-id>", k.ttl, true);
+	body = e2b_create_body(p, &k->eg, "<run-id>", k->ttl, true);
 	r = request(reqs, "POST", api, "/v2/sandboxes",
 		    "create the sandbox (POST /sandboxes with \"secure\": true when the API has no /v2)");
 	headers(r, false, NULL);
@@ -171,7 +127,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 					"/codex_home root 1777, auth.json root 0444)", NULL };
 		struct e2b_proc rp = { .user = "root", .argv = rargv, .cwd = "/" };
 
-		start_req(reqs, envd, "prepare the layout as root", &rp, k.keepalive);
+		start_req(reqs, envd, "prepare the layout as root", &rp, k->keepalive);
 	}
 	r = request(reqs, "POST", envd, "/files?username=user",
 		    "the project and the Codex home (multipart, in batches of up to 256 files / 32 MiB)");
@@ -181,7 +137,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 		if (e2b_wrapper_argv(&argv, "hook", p->sandbox_work_dir, "<run-id>", NULL) == 0) {
 			proc.argv = (const char *const *)argv.v;
 			proc.tag = E2B_HOOK_TAG;
-			start_req(reqs, envd, "the init hook, as the sandbox user", &proc, k.keepalive);
+			start_req(reqs, envd, "the init hook, as the sandbox user", &proc, k->keepalive);
 		}
 		strv_free(&argv);
 	}
@@ -193,7 +149,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 		proc.cols = 80;
 		proc.stdin_open = p->attach_stdin;
 		start_req(reqs, envd, p->tty ? "the command on a PTY of the terminal's size (no "
-			  "Connect-Timeout-Ms)" : "the command with pipes", &proc, k.keepalive);
+			  "Connect-Timeout-Ms)" : "the command with pipes", &proc, k->keepalive);
 	}
 	strv_free(&argv);
 	r = request(reqs, "POST", envd, "/process.Process/SendInput",
@@ -202,7 +158,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 	r = request(reqs, "POST", api, "/sandboxes/<sandboxID>/timeout",
 		    "keep the sandbox alive while attached (every third of the timeout)");
 	headers(r, false, NULL);
-	cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "body"), "timeout", k.ttl);
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "body"), "timeout", k->ttl);
 	headers(request(reqs, "POST", envd, "/process.Process/Start",
 			"list the sandbox's files with sha256 (find, sha256sum)"), true, E2B_USER);
 	headers(request(reqs, "GET", envd, "/files?path=<changed file>&username=user",
@@ -217,10 +173,7 @@ int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_e
 	free(envd);
 	cJSON_Delete(root);
 	sync_scan_free(&scan);
-	strv_free(&notes);
 	strv_free(&excludes);
-	e2b_egress_free(&eg);
-	e2b_cfg_free(&cfg);
 	if (refusal.set) {
 		*err = refusal;
 		return -1;

@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "runner/e2b/e2b_egress.h"
+#include "runner/core/plan_egress_e2b.h"
 #include "runner/e2b/e2b_sync.h"
 #include "runner/core/plan.h"
 
