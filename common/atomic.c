@@ -66,6 +66,18 @@ int atomic_begin_path(struct atomic_file *a, const char *path, struct cs_err *er
 	return 0;
 }
 
+/* RENAME_NOREPLACE, or where the filesystem lacks it (EINVAL), a hard
+ * link, which never replaces either; the temporary name goes after. */
+static int rename_no_replace(struct atomic_file *a)
+{
+	if (renameat2(a->dirfd, a->tmp, a->dirfd, a->name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL || linkat(a->dirfd, a->tmp, a->dirfd, a->name, 0) < 0)
+		return -1;
+	unlinkat(a->dirfd, a->tmp, 0);
+	return 0;
+}
+
 static int finish(struct atomic_file *a, const struct atomic_opts *o, struct cs_err *err)
 {
 	mode_t mode = o && o->mode ? o->mode : 0600;
@@ -73,7 +85,8 @@ static int finish(struct atomic_file *a, const struct atomic_opts *o, struct cs_
 	int e;
 
 	if (fchmod(a->fd, mode & 07777) < 0 ||
-	    (o && o->set_owner && fchown(a->fd, o->uid, o->gid) < 0) || fsync(a->fd) < 0) {
+	    (o && o->set_owner && fchown(a->fd, o->uid, o->gid) < 0) ||
+	    (!(o && o->no_sync) && fsync(a->fd) < 0)) {
 		e = errno;
 		return cs_fail(err, e, "cannot write %s", a->name);
 	}
@@ -82,7 +95,7 @@ static int finish(struct atomic_file *a, const struct atomic_opts *o, struct cs_
 	     now.st_dev != o->expect->st_dev || now.st_ino != o->expect->st_ino))
 		return cs_fail(err, 0, "%s was replaced meanwhile; not written", a->name);
 	if (o && o->no_replace) {
-		if (renameat2(a->dirfd, a->tmp, a->dirfd, a->name, RENAME_NOREPLACE) < 0)
+		if (rename_no_replace(a) < 0)
 			return cs_fail(err, errno, "cannot create %s", a->name);
 	} else if (renameat(a->dirfd, a->tmp, a->dirfd, a->name) < 0) {
 		return cs_fail(err, errno, "cannot replace %s", a->name);

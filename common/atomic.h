@@ -23,6 +23,8 @@ struct atomic_opts {
 	gid_t gid;
 	const struct stat *expect;/* if set: NAME must still be this dev+ino */
 	bool no_replace;          /* fail with EEXIST if NAME exists */
+	bool no_sync;             /* the file does not outlive the run (a run
+				   * directory): no fsync */
 };
 
 /* A file being written: fd to write to, then commit or abort. */
@@ -33,6 +35,9 @@ struct atomic_file {
 	char name[NAME_MAX + 1];
 	char tmp[NAME_MAX + 1];
 };
+
+/* For a struct atomic_file declared cleanup_atomic before the begin. */
+#define ATOMIC_FILE_INIT { .dirfd = -1, .fd = -1 }
 
 /* Start replacing DIRFD/NAME (NAME one component, no '/'). */
 int atomic_begin_at(struct atomic_file *a, int dirfd, const char *name, struct cs_err *err);

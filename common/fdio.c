@@ -86,3 +86,17 @@ int read_small_file(const char *path, size_t max, char **out, size_t *len)
 	errno = e;
 	return rc;
 }
+
+DIR *fd_opendir(int fd)
+{
+	int dfd = dup(fd);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+
+	if (!d && dfd >= 0) {
+		int e = errno;
+
+		close(dfd);
+		errno = e;
+	}
+	return d;
+}

@@ -1,6 +1,7 @@
 #ifndef CS_FDIO_H
 #define CS_FDIO_H
 
+#include <dirent.h>
 #include <stddef.h>
 
 /* Write all N bytes to FD: retries on EINTR, waits (poll) on EAGAIN for
@@ -17,5 +18,9 @@ int fd_read_max(int fd, size_t max, char **out, size_t *len);
  * a regular file of at most MAX bytes.  0, or -1 with errno (ENOENT absent,
  * ELOOP a link, EINVAL not a regular file, EFBIG too large). */
 int read_small_file(const char *path, size_t max, char **out, size_t *len);
+
+/* A directory stream over a duplicate of the directory FD (FD stays the
+ * caller's to close).  NULL with errno. */
+DIR *fd_opendir(int fd);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef CS_UTIL_H
 #define CS_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static inline void cs_json_deletep(cJSON **j) { cJSON_Delete(*j); }
 static inline void cs_curl_cleanupp(CURL **c) { if (*c) curl_easy_cleanup(*c); }
 static inline void cs_slist_freep(struct curl_slist **l) { curl_slist_free_all(*l); }
 static inline void cs_fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void cs_closedirp(DIR **d) { if (*d) closedir(*d); }
 
 #define cleanup_free __attribute__((cleanup(cs_freep)))
 #define cleanup_close __attribute__((cleanup(cs_closep)))
@@ -48,6 +50,7 @@ static inline void cs_fclosep(FILE **f) { if (*f) fclose(*f); }
 #define cleanup_curl __attribute__((cleanup(cs_curl_cleanupp)))
 #define cleanup_slist __attribute__((cleanup(cs_slist_freep)))
 #define cleanup_fclose __attribute__((cleanup(cs_fclosep)))
+#define cleanup_dir __attribute__((cleanup(cs_closedirp)))
 
 #define steal_pointer(pp) ({ __typeof__(*(pp)) _p = *(pp); *(pp) = NULL; _p; })
 static inline int steal_fd(int *fd) { int f = *fd; *fd = -1; return f; }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firewall/presets.h"
+
 /* Why each default is here (openai/codex codex-rs, see DOCKER-NFT-NOTES.md §4
  * and CODEX-LOCAL.md): nothing else is needed to log in, refresh tokens and
  * call the model.  Telemetry (ab.chatgpt.com), the update check and plugin
@@ -265,6 +267,51 @@ static int append(struct allowlist *al, const struct allow_entry *e)
 	return 1;
 }
 
+struct preset_add {
+	struct allowlist *al;
+	const char *word, *source;
+	struct cs_err *err;
+	int added;
+};
+
+static int add_preset_host(const char *host, void *vctx)
+{
+	struct preset_add *c = vctx;
+	struct allow_entry e;
+	int r;
+
+	/* The lists are ours, but go through the same validation as typed
+	 * entries: a bad line in the table must fail, not open something. */
+	if (allow_entry_parse(host, c->word, &e, c->err) < 0)
+		return -1;
+	r = append(c->al, &e);
+	if (r < 0) {
+		cs_fail(c->err, errno, "allowlist (from %s): cannot add %s", c->source, c->word);
+		return cs_hint(c->err, "keep the allowlist under %d entries", ALLOWLIST_MAX);
+	}
+	c->added += r;
+	return 0;
+}
+
+/* "@NAME": every host of that preset (presets.h). */
+static int add_preset(struct allowlist *al, const char *word, const char *source,
+		      struct cs_err *err)
+{
+	const struct preset *p = preset_find(word);
+	struct preset_add c = { al, word, source, err, 0 };
+	char names[512];
+
+	if (!p) {
+		presets_names(names, sizeof names);
+		cs_fail(err, 0, "unknown allowlist preset '%s' (from %s)", word, source);
+		return cs_hint(err, "the presets are %s (codex-sandbox --dry-run shows what each adds)",
+			       names);
+	}
+	if (preset_each_host(p, add_preset_host, &c) < 0)
+		return -1;
+	return c.added;
+}
+
 int allowlist_add_text(struct allowlist *al, const char *text, const char *source,
 		       struct cs_err *err)
 {
@@ -291,6 +338,13 @@ int allowlist_add_text(struct allowlist *al, const char *text, const char *sourc
 		memcpy(word, p, n);
 		word[n] = '\0';
 		p += n;
+		if (word[0] == '@') {
+			r = add_preset(al, word, source, err);
+			if (r < 0)
+				return -1;
+			added += r;
+			continue;
+		}
 		if (allow_entry_parse(word, source, &e, err) < 0)
 			return -1;
 		r = append(al, &e);

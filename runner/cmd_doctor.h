@@ -1,11 +1,8 @@
-#ifndef CS_DOCTOR_H
-#define CS_DOCTOR_H
+#ifndef CS_CMD_DOCTOR_H
+#define CS_CMD_DOCTOR_H
 
-/* Prints one line per check (ok / warn / FAIL / skip) with the fix;
+/* Prints one line per check (ok / warn / FAIL / skip / info) with the fix;
  * returns 0 when nothing failed. */
 int cmd_doctor(void);
-
-typedef void (*doctor_report_fn)(const char *status, const char *what, const char *detail,
-				 const char *fix);
 
 #endif

@@ -2,49 +2,48 @@
  * backend (or print what the backend would do: --dry-run). */
 #include "runner/cmd_run.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "runner/core/plan.h"
+#include "runner/core/plan_json.h"
 #include "runner/docker/docker.h"
 #include "runner/e2b/e2b.h"
 
-static const char *real_getenv(const char *name)
+/* --dry-run: the plan and the operations its backend would run.  The E2B
+ * backend still takes the plan as text (until its dry run walks its step
+ * table like docker_dry_run). */
+static int dry_run(const struct sandbox_plan *p, struct cs_err *err)
 {
-	return getenv(name);
+	cleanup_free char *json = NULL;
+
+	if (p->backend != BACKEND_E2B)
+		return docker_dry_run(p, err);
+	json = plan_to_json(p);
+	if (!json)
+		return cs_fail(err, ENOMEM, "out of memory");
+	return e2b_dry_run(p, json, err);
 }
 
 int cmd_run(const struct cs_opts *o, struct cs_err *err)
 {
-	struct sandbox_plan p;
-	struct plan_env env = { .getenv = real_getenv, .euid = geteuid(),
-				.stdin_tty = isatty(STDIN_FILENO), .stdout_tty = isatty(STDOUT_FILENO) };
-	char cwd[4096];
-	int rc;
+	cleanup_plan struct sandbox_plan p = { 0 };
+	struct plan_env env = { .stdin_tty = isatty(STDIN_FILENO),
+				.stdout_tty = isatty(STDOUT_FILENO) };
+	char cwd[PATH_MAX];
 
 	if (!getcwd(cwd, sizeof cwd))
 		return cs_fail(err, 0, "cannot determine the current directory");
 	env.cwd = cwd;
-	if (plan_build(o, &env, &p, err) < 0) {
-		plan_free(&p);
+	if (plan_build(o, &env, &p, err) < 0)
 		return -1;
-	}
-	if (p.dry_run) {
-		char *json = plan_to_json(&p);
-
-		if (p.backend == BACKEND_E2B)
-			rc = e2b_dry_run(&p, json, err);
-		else
-			rc = printf("%s\n", json) < 0 ? -1 : 0;
-		free(json);
-		plan_free(&p);
-		return rc;
-	}
+	if (p.dry_run)
+		return dry_run(&p, err);
 	if (p.backend == BACKEND_E2B)
-		rc = e2b_backend_run(&p, err);
-	else
-		rc = docker_backend_run(&p, err);
-	plan_free(&p);
-	return rc;
+		return e2b_backend_run(&p, err);
+	return docker_backend_run(&p, err);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
+
 enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_LIST };
 
 struct opt_def {
@@ -55,7 +57,7 @@ static const struct {
 
 const char *cli_command_name(enum cs_command c)
 {
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (commands[i].cmd == c)
 			return commands[i].name;
 	return c == CMD_VERSION ? "version" : "run";
@@ -70,7 +72,7 @@ static const struct opt_def *find_long(const char *name, size_t len)
 	for (size_t i = 0; i < len; i++)
 		norm[i] = name[i] == '_' ? '-' : name[i];
 	norm[len] = '\0';
-	for (size_t i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++)
 		if (strcmp(opt_defs[i].name, norm) == 0)
 			return &opt_defs[i];
 	return NULL;
@@ -78,7 +80,7 @@ static const struct opt_def *find_long(const char *name, size_t len)
 
 static const struct opt_def *find_short(char c)
 {
-	for (size_t i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++)
 		if (opt_defs[i].short_name && opt_defs[i].short_name == c)
 			return &opt_defs[i];
 	return NULL;
@@ -107,107 +109,82 @@ static int store(struct cs_opts *o, const struct opt_def *d, const char *val, st
 	return 0;
 }
 
-int cli_parse(int argc, char **argv, struct cs_opts *o, struct cs_err *err)
+/* One option D, spelled SPELLED ("--name" or "-n") in messages, with its
+ * value inline (INLINE: after '=' or the letter) or in the next word. */
+static int take_option(const struct opt_def *d, const char *spelled, const char *inline_val,
+		       int argc, char **argv, int *i, struct cs_opts *o, struct cs_err *err)
 {
-	bool have_cmd = false;
-	int i;
+	if (d->kind == OPT_FLAG) {
+		if (inline_val)
+			return cs_fail(err, 0, "option %s takes no value", spelled);
+		return store(o, d, NULL, err);
+	}
+	if (inline_val)
+		return store(o, d, inline_val, err);
+	if (*i + 1 >= argc)
+		return cs_fail(err, 0, "option %s needs a value", spelled);
+	return store(o, d, argv[++*i], err);
+}
 
-	memset(o, 0, sizeof *o);
-	o->command = CMD_RUN;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+static int unknown_option(struct cs_err *err, int len, const char *a)
+{
+	cs_fail(err, 0, "unknown option '%.*s'", len, a);
+	return cs_hint(err, "see 'codex-sandbox --help'; arguments for Codex go after '--'");
+}
 
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			o->command = CMD_HELP;
-			return 0;
-		}
-		if (strcmp(a, "--version") == 0) {
-			o->command = CMD_VERSION;
-			return 0;
-		}
-		if (a[0] == '-' && a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t len = eq ? (size_t)(eq - name) : strlen(name);
-			const struct opt_def *d = find_long(name, len);
+/* argv[*I] is an option ("--name[=v]" or "-n[v]"). */
+static int parse_option(int argc, char **argv, int *i, struct cs_opts *o, struct cs_err *err)
+{
+	const char *a = argv[*i];
+	const struct opt_def *d;
+	char spelled[80];
 
-			if (!d) {
-				cs_fail(err, 0, "unknown option '%.*s'", (int)len + 2, a);
-				return cs_hint(err, "see 'codex-sandbox --help'; arguments for Codex go after '--'");
-			}
-			if (d->kind == OPT_FLAG) {
-				if (eq)
-					return cs_fail(err, 0, "option --%s takes no value", d->name);
-				store(o, d, NULL, err);
-				continue;
-			}
-			if (eq) {
-				if (store(o, d, eq + 1, err) < 0)
-					return -1;
-				continue;
-			}
-			if (i + 1 >= argc)
-				return cs_fail(err, 0, "option --%s needs a value", d->name);
-			if (store(o, d, argv[++i], err) < 0)
-				return -1;
-			continue;
-		}
-		if (a[0] == '-' && a[1] && a[1] != '-') {
-			const struct opt_def *d = find_short(a[1]);
+	if (a[1] == '-') {
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 
-			if (!d) {
-				cs_fail(err, 0, "unknown option '%s'", a);
-				return cs_hint(err, "see 'codex-sandbox --help'; arguments for Codex go after '--'");
-			}
-			if (d->kind == OPT_FLAG) {
-				if (a[2])
-					return cs_fail(err, 0, "option -%c takes no value", a[1]);
-				store(o, d, NULL, err);
-				continue;
-			}
-			if (a[2]) {
-				if (store(o, d, a + 2, err) < 0)
-					return -1;
-				continue;
-			}
-			if (i + 1 >= argc)
-				return cs_fail(err, 0, "option -%c needs a value", a[1]);
-			if (store(o, d, argv[++i], err) < 0)
-				return -1;
-			continue;
-		}
-		/* A positional word: the subcommand (once), or attach's ID. */
-		if (!have_cmd) {
-			size_t k;
+		d = find_long(name, len);
+		if (!d)
+			return unknown_option(err, (int)len + 2, a);
+		snprintf(spelled, sizeof spelled, "--%s", d->name);
+		return take_option(d, spelled, eq ? eq + 1 : NULL, argc, argv, i, o, err);
+	}
+	d = find_short(a[1]);
+	if (!d)
+		return unknown_option(err, (int)strlen(a), a);
+	snprintf(spelled, sizeof spelled, "-%c", a[1]);
+	return take_option(d, spelled, a[2] ? a + 2 : NULL, argc, argv, i, o, err);
+}
 
-			for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
-				if (strcmp(commands[k].name, a) == 0)
-					break;
-			if (k == sizeof commands / sizeof commands[0]) {
-				cs_fail(err, 0, "unknown command '%s'", a);
-				return cs_hint(err, "commands: exec, shell, build, doctor, attach; "
-					       "arguments for Codex go after '--' (codex-sandbox -- %s)", a);
-			}
-			o->command = commands[k].cmd;
-			have_cmd = true;
-			if (o->command == CMD_HELP)
-				return 0;
-			continue;
-		}
+/* A positional word: the subcommand (once), or attach's ID. */
+static int parse_word(const char *a, bool *have_cmd, struct cs_opts *o, struct cs_err *err)
+{
+	size_t k;
+
+	if (*have_cmd) {
 		if (o->command == CMD_ATTACH && !o->attach_id) {
 			o->attach_id = a;
-			continue;
+			return 0;
 		}
 		cs_fail(err, 0, "unexpected argument '%s'", a);
 		return cs_hint(err, "put the command or Codex arguments after '--'");
 	}
-	for (; i < argc; i++)
-		if (strv_push(&o->args, argv[i]) < 0)
-			return cs_fail(err, ENOMEM, "out of memory");
+	for (k = 0; k < ARRAY_SIZE(commands); k++)
+		if (strcmp(commands[k].name, a) == 0)
+			break;
+	if (k == ARRAY_SIZE(commands)) {
+		cs_fail(err, 0, "unknown command '%s'", a);
+		return cs_hint(err, "commands: exec, shell, build, doctor, attach; "
+			       "arguments for Codex go after '--' (codex-sandbox -- %s)", a);
+	}
+	o->command = commands[k].cmd;
+	*have_cmd = true;
+	return 0;
+}
 
+/* What each command needs after '--' (or must not have). */
+static int check_arguments(const struct cs_opts *o, struct cs_err *err)
+{
 	switch (o->command) {
 	case CMD_EXEC:
 		if (o->args.n == 0) {
@@ -235,6 +212,44 @@ int cli_parse(int argc, char **argv, struct cs_opts *o, struct cs_err *err)
 	return 0;
 }
 
+int cli_parse(int argc, char **argv, struct cs_opts *o, struct cs_err *err)
+{
+	bool have_cmd = false;
+	int i;
+
+	memset(o, 0, sizeof *o);
+	o->command = CMD_RUN;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			o->command = CMD_HELP;
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			o->command = CMD_VERSION;
+			return 0;
+		}
+		if (a[0] == '-' && a[1]) {
+			if (parse_option(argc, argv, &i, o, err) < 0)
+				return -1;
+			continue;
+		}
+		if (parse_word(a, &have_cmd, o, err) < 0)
+			return -1;
+		if (o->command == CMD_HELP)
+			return 0;
+	}
+	for (; i < argc; i++)
+		if (strv_push(&o->args, argv[i]) < 0)
+			return cs_fail(err, ENOMEM, "out of memory");
+	return check_arguments(o, err);
+}
+
 void cli_free(struct cs_opts *o)
 {
 	strv_free(&o->read_only);
@@ -249,7 +264,7 @@ void cli_free(struct cs_opts *o)
  * and completions, which are generated from --help). */
 const char *cli_option_at(size_t i, char *short_name, bool *takes_value)
 {
-	if (i >= sizeof opt_defs / sizeof opt_defs[0])
+	if (i >= ARRAY_SIZE(opt_defs))
 		return NULL;
 	*short_name = opt_defs[i].short_name;
 	*takes_value = opt_defs[i].kind != OPT_FLAG;
@@ -258,7 +273,7 @@ const char *cli_option_at(size_t i, char *short_name, bool *takes_value)
 
 const char *cli_command_at(size_t i)
 {
-	return i < sizeof commands / sizeof commands[0] ? commands[i].name : NULL;
+	return i < ARRAY_SIZE(commands) ? commands[i].name : NULL;
 }
 
 static const char usage_text[] =
@@ -283,7 +298,7 @@ static const char usage_text[] =
 "  -y, --yes              accept writable mounts outside the project dir\n"
 "\n"
 "Network (default deny):\n"
-"  --allow ENTRY          allow a host, *.domain, IP or CIDR (repeatable; also OPENAI_ALLOWED_DOMAINS)\n"
+"  --allow ENTRY          allow a host, *.domain, IP, CIDR or @preset (repeatable; also OPENAI_ALLOWED_DOMAINS)\n"
 "  --dns IP               upstream resolver for the sandbox's DNS filter (default: the host's)\n"
 "  --network NAME         Docker network the sandbox joins (default: the default bridge)\n"
 "  -p, --publish PORT[:HOSTPORT]  publish a sandbox port on 127.0.0.1 of the host\n"

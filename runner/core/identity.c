@@ -9,25 +9,37 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 static int read_line(const char *path, char *out, size_t outsz)
 {
-	FILE *f = fopen(path, "re");
+	cleanup_fclose FILE *f = fopen(path, "re");
 
-	if (!f)
+	if (!f || !fgets(out, (int)outsz, f))
 		return -1;
-	if (!fgets(out, (int)outsz, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
 	out[strcspn(out, "\n")] = '\0';
 	return 0;
+}
+
+/* Field 22 of a /proc/PID/stat line (start time), after the ")" that
+ * ends comm; 0 when the line has none. */
+static unsigned long long start_ticks(const char *stat)
+{
+	const char *p = strrchr(stat, ')');
+	int field = 2;
+
+	if (!p)
+		return 0;
+	for (p++; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	return strtoull(p, NULL, 10);
 }
 
 int runner_identity_init(struct runner_identity *id)
 {
 	unsigned char rnd[16];
-	char stat[1024], *p;
+	char stat[1024];
 	ssize_t n;
 
 	memset(id, 0, sizeof *id);
@@ -36,15 +48,8 @@ int runner_identity_init(struct runner_identity *id)
 	for (int i = 0; i < 16; i++)
 		snprintf(id->run_id + 2 * i, 3, "%02x", rnd[i]);
 	id->pid = (long)getpid();
-	/* Field 22 of /proc/self/stat, after the ")" that ends comm. */
-	if (read_line("/proc/self/stat", stat, sizeof stat) == 0 && (p = strrchr(stat, ')'))) {
-		int field = 2;
-
-		for (p++; *p && field < 22; p++)
-			if (*p == ' ')
-				field++;
-		id->start_ticks = strtoull(p, NULL, 10);
-	}
+	if (read_line("/proc/self/stat", stat, sizeof stat) == 0)
+		id->start_ticks = start_ticks(stat);
 	if (read_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof id->boot_id) < 0)
 		snprintf(id->boot_id, sizeof id->boot_id, "unknown");
 	n = readlink("/proc/self/ns/pid", id->pidns, sizeof id->pidns - 1);
@@ -55,10 +60,7 @@ int runner_identity_init(struct runner_identity *id)
 int runner_alive(const char *pid, const char *start, const char *boot, const char *pidns,
 		       const struct runner_identity *self)
 {
-	char path[64], stat[1024], *p;
-	FILE *f;
-	unsigned long long ticks = 0;
-	int field = 2;
+	char path[64], stat[1024];
 
 	if (!pid || !start || !boot || !pidns)
 		return 1;   /* not ours to judge */
@@ -67,21 +69,8 @@ int runner_alive(const char *pid, const char *start, const char *boot, const cha
 	if (strcmp(boot, self->boot_id) != 0)
 		return 0;   /* created before a reboot */
 	snprintf(path, sizeof path, "/proc/%ld/stat", strtol(pid, NULL, 10));
-	f = fopen(path, "re");
-	if (!f)
+	if (read_line(path, stat, sizeof stat) < 0 || !strrchr(stat, ')'))
 		return 0;
-	if (!fgets(stat, sizeof stat, f)) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	p = strrchr(stat, ')');
-	if (!p)
-		return 0;
-	for (p++; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	ticks = strtoull(p, NULL, 10);
 	/* Same pid, different start time: the pid was reused. */
-	return ticks == strtoull(start, NULL, 10);
+	return start_ticks(stat) == strtoull(start, NULL, 10);
 }

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/util.h"
+#include "runner/core/plan_json.h"
+
 static bool wanted(const struct op *o, const struct sandbox_plan *p)
 {
 	return !o->applies || o->applies(p);
@@ -30,7 +33,7 @@ int ops_run(const struct op *ops, size_t n, const struct sandbox_plan *p, void *
 cJSON *ops_describe(const struct op *ops, size_t n, const struct sandbox_plan *p, void *ctx,
 		    struct cs_err *err)
 {
-	cJSON *list = cJSON_CreateArray();
+	cleanup_json cJSON *list = cJSON_CreateArray();
 
 	if (!list) {
 		cs_fail(err, ENOMEM, "out of memory");
@@ -44,36 +47,30 @@ cJSON *ops_describe(const struct op *ops, size_t n, const struct sandbox_plan *p
 		o = cJSON_CreateObject();
 		if (!o || !cJSON_AddItemToArray(list, o)) {
 			cJSON_Delete(o);
-			cJSON_Delete(list);
 			cs_fail(err, ENOMEM, "out of memory");
 			return NULL;
 		}
 		cJSON_AddStringToObject(o, "op", ops[i].name);
 		cJSON_AddStringToObject(o, "why", ops[i].why);
-		if (ops[i].describe && ops[i].describe(p, ctx, o, err) < 0) {
-			cJSON_Delete(list);
+		if (ops[i].describe && ops[i].describe(p, ctx, o, err) < 0)
 			return NULL;
-		}
 	}
-	return list;
+	return steal_pointer(&list);
 }
 
 int ops_print_dry_run(const struct sandbox_plan *p, cJSON *operations, struct cs_err *err)
 {
-	char *plan = plan_to_json(p), *out = NULL;
-	cJSON *root = plan ? cJSON_Parse(plan) : NULL;
-	int rc;
+	cleanup_json cJSON *root = plan_json(p);
+	cleanup_free char *out = NULL;
 
-	free(plan);
-	if (!root) {
+	if (!root || !cJSON_AddItemToObject(root, "operations", operations)) {
 		cJSON_Delete(operations);
 		return cs_fail(err, ENOMEM, "out of memory");
 	}
-	cJSON_AddItemToObject(root, "operations", operations);
 	out = cJSON_Print(root);
-	cJSON_Delete(root);
-	rc = out && printf("%s\n", out) >= 0 ? 0 : cs_fail(err, errno ? errno : ENOMEM,
-							  "cannot print the plan");
-	free(out);
-	return rc;
+	if (!out)
+		return cs_fail(err, ENOMEM, "out of memory");
+	if (printf("%s\n", out) < 0 || fflush(stdout) == EOF)
+		return cs_fail(err, errno, "cannot print the plan");
+	return 0;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/env.h"
+
 static int exists(const char *dir, const char *file)
 {
 	char p[PATH_MAX];
@@ -16,8 +18,8 @@ static int exists(const char *dir, const char *file)
 
 int paths_find(struct cs_paths *p, struct cs_err *err)
 {
-	const char *d = getenv("CODEX_SANDBOX_DATA_DIR");
-	const char *l = getenv("CODEX_SANDBOX_LIBEXEC_DIR");
+	const char *d = cs_getenv("CODEX_SANDBOX_DATA_DIR");
+	const char *l = cs_getenv("CODEX_SANDBOX_LIBEXEC_DIR");
 	char exe[PATH_MAX], *slash;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 

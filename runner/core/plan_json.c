@@ -1,10 +1,9 @@
-/* --dry-run: the resolved plan as JSON.  Environment variables appear by
- * name; values only for our own fixed variables, never for what the user
- * passed with --env (those may be secrets). */
-#include <cjson/cJSON.h>
+/* The plan as JSON (plan_json.h). */
+#include "runner/core/plan_json.h"
+
 #include <string.h>
 
-#include "runner/core/plan.h"
+#include "common/util.h"
 
 static bool is_secret(const struct sandbox_plan *p, const char *kv)
 {
@@ -35,13 +34,11 @@ static const char *copy_mode_name(enum copy_mode m)
 	return "?";
 }
 
-char *plan_to_json(const struct sandbox_plan *p)
+/* Where the sandbox runs, as whom, with which credentials and config. */
+static void add_identity(cJSON *root, const struct sandbox_plan *p)
 {
-	cJSON *root = cJSON_CreateObject(), *a, *o, *env, *net;
-	char *out;
+	cJSON *o;
 
-	if (!root)
-		return NULL;
 	cJSON_AddStringToObject(root, "command", cli_command_name(p->command));
 	cJSON_AddStringToObject(root, "backend", p->backend == BACKEND_E2B ? "e2b" : "docker");
 	cJSON_AddStringToObject(root, "work_dir", p->work_dir);
@@ -72,9 +69,13 @@ char *plan_to_json(const struct sandbox_plan *p)
 		cJSON_AddStringToObject(root, "init_hook", p->hook_host_path);
 	else
 		cJSON_AddNullToObject(root, "init_hook");
+}
 
-	a = cJSON_AddArrayToObject(root, "mounts");
-	for (size_t i = 0; i < p->n_mounts; i++) {
+static void add_files(cJSON *root, const struct sandbox_plan *p)
+{
+	cJSON *a = cJSON_AddArrayToObject(root, "mounts");
+
+	for (size_t i = 0; a && i < p->n_mounts; i++) {
 		cJSON *m = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(m, "type", p->mounts[i].tmpfs ? "tmpfs" : "bind");
@@ -86,7 +87,7 @@ char *plan_to_json(const struct sandbox_plan *p)
 		cJSON_AddItemToArray(a, m);
 	}
 	a = cJSON_AddArrayToObject(root, "copies");
-	for (size_t i = 0; i < p->n_copies; i++) {
+	for (size_t i = 0; a && i < p->n_copies; i++) {
 		cJSON *c = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(c, "source", p->copies[i].source);
@@ -97,9 +98,14 @@ char *plan_to_json(const struct sandbox_plan *p)
 	}
 	cJSON_AddItemToObject(root, "create_dirs", strv_json(&p->mkdirs));
 	cJSON_AddItemToObject(root, "writable_outside_work_dir", strv_json(&p->outside_writable));
+}
 
-	env = cJSON_AddObjectToObject(root, "env");
-	for (size_t i = 0; i < p->env.n; i++) {
+/* Names always; values of --env variables never. */
+static void add_env(cJSON *root, const struct sandbox_plan *p)
+{
+	cJSON *env = cJSON_AddObjectToObject(root, "env");
+
+	for (size_t i = 0; env && i < p->env.n; i++) {
 		const char *kv = p->env.v[i], *eq = strchr(kv, '=');
 		char name[256];
 		size_t nl = eq ? (size_t)(eq - kv) : strlen(kv);
@@ -120,13 +126,16 @@ char *plan_to_json(const struct sandbox_plan *p)
 	if (p->backend == BACKEND_E2B)
 		cJSON_AddStringToObject(root, "template", p->template_id);
 	cJSON_AddStringToObject(root, "container_name_prefix", p->name_base);
+}
 
-	net = cJSON_AddObjectToObject(root, "network");
+static void add_network(cJSON *root, const struct sandbox_plan *p)
+{
+	cJSON *net = cJSON_AddObjectToObject(root, "network"), *a;
+
+	if (!net)
+		return;
 	cJSON_AddStringToObject(net, "policy", "default-deny");
-	if (p->network)
-		cJSON_AddStringToObject(net, "docker_network", p->network);
-	else
-		cJSON_AddStringToObject(net, "docker_network", "bridge");
+	cJSON_AddStringToObject(net, "docker_network", p->network ? p->network : "bridge");
 	if (p->upstreams.n)
 		cJSON_AddItemToObject(net, "dns_upstreams", strv_json(&p->upstreams));
 	else
@@ -135,7 +144,7 @@ char *plan_to_json(const struct sandbox_plan *p)
 	if (p->dns_min_ttl >= 0)
 		cJSON_AddNumberToObject(net, "dns_min_ttl", p->dns_min_ttl);
 	a = cJSON_AddArrayToObject(net, "allowlist");
-	for (size_t i = 0; i < p->allow.n; i++) {
+	for (size_t i = 0; a && i < p->allow.n; i++) {
 		char e[300];
 
 		allow_entry_format(&p->allow.v[i], e, sizeof e);
@@ -144,8 +153,24 @@ char *plan_to_json(const struct sandbox_plan *p)
 	cJSON_AddItemToObject(net, "publish", strv_json(&p->publish));
 	if (p->log_blocked)
 		cJSON_AddStringToObject(net, "log_blocked", p->log_blocked);
+}
 
-	out = cJSON_Print(root);
-	cJSON_Delete(root);
-	return out;
+cJSON *plan_json(const struct sandbox_plan *p)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	if (!root)
+		return NULL;
+	add_identity(root, p);
+	add_files(root, p);
+	add_env(root, p);
+	add_network(root, p);
+	return root;
+}
+
+char *plan_to_json(const struct sandbox_plan *p)
+{
+	cleanup_json cJSON *root = plan_json(p);
+
+	return root ? cJSON_Print(root) : NULL;
 }

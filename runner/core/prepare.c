@@ -1,7 +1,7 @@
 /* Executing the plan's file side effects on the host: consent for writable
  * mounts outside the project, the Codex home and sessions dirs, and the
- * copies (config.toml, prompts, init hook).  Copies are atomic (temp file +
- * rename), so an interrupted run never leaves a half-written file. */
+ * copies (config.toml, prompts, init hook).  Copies are atomic
+ * (common/atomic.h), so an interrupted run never leaves a half-written file. */
 #include "runner/core/prepare.h"
 
 #include <dirent.h>
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/atomic.h"
 #include "common/fdio.h"
 #include "common/safeopen.h"
 #include "runner/core/sig.h"
@@ -86,48 +87,36 @@ int prepare_consent(const struct sandbox_plan *p, struct cs_err *err)
  * fill the disk. */
 #define COPY_MAX_BYTES (64u << 20)
 
-/* Copy the open regular file IN into DIRFD/NAME atomically (temp file in
- * the same directory + renameat): nothing but that one entry is replaced,
- * and never through a link. */
+/* Copy the open regular file IN into DIRFD/NAME atomically (common/atomic.h):
+ * nothing but that one entry is replaced, and never through a link.  PERM
+ * 0 keeps the source's permission bits. */
 static int copy_fd(int in, int dirfd, const char *name, unsigned int perm, uid_t uid, gid_t gid,
 		   struct cs_err *err)
 {
-	char tmp[NAME_MAX + 64], b[65536];
-	cleanup_close int out = -1;
+	cleanup_atomic struct atomic_file out = ATOMIC_FILE_INIT;
+	struct atomic_opts opts = { .set_owner = geteuid() == 0, .uid = uid, .gid = gid };
+	char b[65536];
 	struct stat st;
 	size_t total = 0;
 	ssize_t r;
 
 	if (fstat(in, &st) < 0)
 		return cs_fail(err, errno, "reading %s", name);
-	if (!perm)
-		perm = st.st_mode & 0777;
-	snprintf(tmp, sizeof tmp, ".%.200s.codex-sandbox-tmp.%d", name, (int)getpid());
-	unlinkat(dirfd, tmp, 0);
-	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, perm & 0700);
-	if (out < 0)
-		return cs_fail(err, errno, "writing %s", tmp);
-	while ((r = read(in, b, sizeof b)) > 0) {
+	opts.mode = perm ? perm : st.st_mode & 0777;
+	if (atomic_begin_at(&out, dirfd, name, err) < 0)
+		return -1;
+	while ((r = read(in, b, sizeof b)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cs_fail(err, errno, "reading %s", name);
 		total += (size_t)r;
-		if (total > COPY_MAX_BYTES) {
-			r = -1;
-			errno = EFBIG;
-			break;
-		}
-		if (fd_write_all(out, b, (size_t)r) < 0) {
-			r = -1;
-			break;
-		}
+		if (total > COPY_MAX_BYTES)
+			return cs_fail(err, EFBIG, "copying into %s", name);
+		if (fd_write_all(out.fd, b, (size_t)r) < 0)
+			return cs_fail(err, errno, "copying into %s", name);
 	}
-	if (r < 0 || fchmod(out, perm) < 0 || fsync(out) < 0 ||
-	    (geteuid() == 0 && fchown(out, uid, gid) < 0) ||
-	    renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-
-		unlinkat(dirfd, tmp, 0);
-		return cs_fail(err, e, "copying into %s", name);
-	}
-	return 0;
+	return atomic_commit(&out, &opts, err);
 }
 
 static bool entry_exists(int dirfd, const char *name)
@@ -143,17 +132,15 @@ static bool entry_exists(int dirfd, const char *name)
  * skipped, never waited on), then its kind is taken from the open fd. */
 static int merge_tree(int srcfd, int dstfd, int depth, uid_t uid, gid_t gid, struct cs_err *err)
 {
-	DIR *d;
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
-	int dfd = dup(srcfd), rc = 0;
+	int rc = 0;
 
 	if (depth > PROMPTS_MAX_DEPTH)
 		return 0;
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	d = fd_opendir(srcfd);
+	if (!d)
 		return cs_fail(err, errno, "reading prompts");
-	}
 	while (rc == 0 && (de = readdir(d))) {
 		cleanup_close int in = -1;
 		struct stat st;
@@ -172,7 +159,6 @@ static int merge_tree(int srcfd, int dstfd, int depth, uid_t uid, gid_t gid, str
 			rc = copy_fd(in, dstfd, de->d_name, 0, uid, gid, err);
 		}
 	}
-	closedir(d);
 	return rc;
 }
 

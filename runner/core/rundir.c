@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/atomic.h"
+#include "common/env.h"
 #include "common/fdio.h"
 #include "common/safeopen.h"
 #include "runner/core/identity.h"
@@ -32,16 +34,13 @@ static int private_dir(const char *path, struct cs_err *err)
 	return 0;
 }
 
+/* A new file in the run directory (ours, 0700, just created): never
+ * replaces anything there. */
 static int write_file(const char *path, const char *text, mode_t mode, struct cs_err *err)
 {
-	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	size_t len = strlen(text);
-
-	if (fd < 0)
-		return cs_fail(err, errno, "creating %s", path);
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0)
-		return cs_fail(err, errno, "writing %s", path);
-	return 0;
+	return atomic_write_path(path, text, strlen(text),
+				 &(struct atomic_opts){ .mode = mode, .no_replace = true, .no_sync = true },
+				 err);
 }
 
 /* A decimal int; anything else (or out of range) keeps DEF. */
@@ -64,7 +63,7 @@ void rundir_path(const struct rundir *r, const char *name, char *out, size_t out
 
 static void run_base(char *out, size_t outsz)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *xdg = cs_getenv("XDG_RUNTIME_DIR");
 
 	if (xdg && *xdg && access(xdg, W_OK) == 0)
 		snprintf(out, outsz, "%s/codex-sandbox", xdg);
@@ -131,21 +130,15 @@ int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
 	struct stat st;
 	/* SRC is physical (the plan's): no link on its path, a regular file. */
 	cleanup_close int in = safe_open_file_abs(src, &st);
-	cleanup_close int out = -1;
 	cleanup_free char *data = NULL;
 	bool root = geteuid() == 0;
 	size_t len = 0;
 
 	if (in < 0 || safe_read_fd(in, RUNDIR_COPY_MAX, &data, &len) < 0)
 		return cs_fail(err, 0, "reading %s: %s", src, safe_strerror(errno));
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0)
-		return cs_fail(err, errno, "creating %s", dst);
-	if (fd_write_all(out, data, len) < 0)
-		return cs_fail(err, errno, "writing %s", dst);
-	if ((root && fchown(out, uid, gid) < 0) || fchmod(out, root ? 0400 : 0444) < 0)
-		return cs_fail(err, errno, "preparing %s", dst);
-	return 0;
+	return atomic_write_path(dst, data, len, &(struct atomic_opts){
+					 .mode = root ? 0400 : 0444, .set_owner = root, .uid = uid,
+					 .gid = gid, .no_replace = true, .no_sync = true }, err);
 }
 
 /* Remove everything below DIRFD: entries are unlinked by name in their
@@ -153,19 +146,11 @@ int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
  * sandbox left in its status dir is removed, never followed. */
 static void remove_below(int dirfd, int depth)
 {
-	int dfd = dup(dirfd);
+	cleanup_dir DIR *d = fd_opendir(dirfd);
 	struct dirent *de;
-	DIR *d;
 
-	if (dfd < 0)
-		return;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		int sub;
+	while (d && (de = readdir(d))) {
+		cleanup_close int sub = -1;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -174,59 +159,50 @@ static void remove_below(int dirfd, int depth)
 		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0 && depth < 4)
 			remove_below(sub, depth + 1);
-		if (sub >= 0)
-			close(sub);
 		unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
 	}
-	closedir(d);
 }
 
 static void remove_tree(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
 		unlink(path);
 		return;
 	}
 	remove_below(fd, 0);
-	close(fd);
 	rmdir(path);
 }
 
 void rundir_sweep(const struct runner_identity *self)
 {
 	char base[PATH_MAX];
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
-	DIR *d;
 
 	run_base(base, sizeof base);
 	d = opendir(base);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		char path[PATH_MAX + 300], pid[32], start[32], boot[64], pidns[64];
+		cleanup_free char *text = NULL;
+		cleanup_close int fd = -1;
+		struct stat st;
 		int n;
 
 		if (de->d_name[0] == '.')
 			continue;
-		cleanup_free char *text = NULL;
-		struct stat st;
-		int fd;
-
 		snprintf(path, sizeof path, "%s/%s/RUNNER", base, de->d_name);
 		fd = safe_open_file_abs(path, &st);
 		if (fd < 0)
 			continue;
 		n = safe_read_fd(fd, 512, &text, NULL) < 0 ? 0 :
 		    sscanf(text, "%31s %31s %63s %63s", pid, start, boot, pidns);
-		close(fd);
 		if (n != 4 || runner_alive(pid, start, boot, pidns, self))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", base, de->d_name);
 		remove_tree(path);
 	}
-	closedir(d);
 }
 
 void rundir_remove(struct rundir *r)

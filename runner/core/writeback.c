@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/atomic.h"
 #include "common/fdio.h"
 #include "common/safeopen.h"
 #include "runner/core/sig.h"
@@ -27,44 +28,6 @@ static char *slurp_at(int dirfd, const char *name, size_t *len, struct stat *st)
 	if (fd < 0 || safe_read_fd(fd, AUTH_MAX_BYTES, &data, len) < 0)
 		return NULL;
 	return data;
-}
-
-/* Write DIRFD/NAME atomically: a fresh temp file in the same directory,
- * then renameat over NAME.  The rename replaces the directory entry, so
- * even a link there is replaced, never written through.  EXPECT (when
- * not NULL) is the file that must still be there just before. */
-static int write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
-		    uid_t uid, gid_t gid, bool set_owner, const struct stat *expect,
-		    struct cs_err *err)
-{
-	char tmp[NAME_MAX + 64];
-	cleanup_close int fd = -1;
-	struct stat now;
-
-	snprintf(tmp, sizeof tmp, ".%.200s.codex-sandbox-tmp.%d", name, (int)getpid());
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return cs_fail(err, errno, "writing %s", tmp);
-	if (fd_write_all(fd, data, len) < 0 || fchmod(fd, mode & 0777) < 0 ||
-	    (set_owner && fchown(fd, uid, gid) < 0) || fsync(fd) < 0) {
-		int e = errno;
-
-		unlinkat(dirfd, tmp, 0);
-		return cs_fail(err, e, "writing %s", tmp);
-	}
-	if (expect && (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
-		       now.st_dev != expect->st_dev || now.st_ino != expect->st_ino)) {
-		unlinkat(dirfd, tmp, 0);
-		return cs_fail(err, 0, "%s was replaced during the run; not written back", name);
-	}
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-
-		unlinkat(dirfd, tmp, 0);
-		return cs_fail(err, e, "replacing %s", name);
-	}
-	return 0;
 }
 
 int writeback_begin(struct writeback *wb, const char *host_auth, const struct rundir *rd,
@@ -117,8 +80,9 @@ int writeback_begin(struct writeback *wb, const char *host_auth, const struct ru
 		cs_fail(err, errno, "opening %s", rd->dir);
 		goto fail;
 	}
-	if (write_at(rfd, "auth.json", wb->orig, wb->orig_len, 0600, uid, gid, geteuid() == 0,
-		     NULL, err) < 0)
+	if (atomic_write_at(rfd, "auth.json", wb->orig, wb->orig_len, &(struct atomic_opts){
+				    .mode = 0600, .set_owner = geteuid() == 0, .uid = uid, .gid = gid,
+				    .no_sync = true }, err) < 0)
 		goto fail;
 	if (geteuid() != 0 && getuid() != uid && fchmodat(rfd, "auth.json", 0666, 0) < 0) {
 		cs_fail(err, errno, "chmod %s", wb->private_copy);
@@ -141,7 +105,7 @@ int writeback_finish(struct writeback *wb, struct cs_err *err)
 	size_t now_len = 0, host_len = 0;
 	struct stat st, cst;
 	const char *cname = NULL;
-	cJSON *j;
+	cleanup_json cJSON *j = NULL;
 	int rc = 0;
 
 	if (!wb->active)
@@ -158,12 +122,10 @@ int writeback_finish(struct writeback *wb, struct cs_err *err)
 		goto out;   /* unchanged: nothing to write */
 	j = cJSON_ParseWithLength(now, now_len);
 	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
 		rc = cs_fail(err, 0, "the sandbox left an invalid auth.json; %s was not changed",
 			     wb->host_path);
 		goto out;
 	}
-	cJSON_Delete(j);
 	host_now = slurp_at(wb->lock_fd, wb->name, &host_len, &st);
 	if (!host_now || st.st_dev != wb->orig_st.st_dev || st.st_ino != wb->orig_st.st_ino ||
 	    host_len != wb->orig_len || memcmp(host_now, wb->orig, host_len) != 0) {
@@ -172,7 +134,8 @@ int writeback_finish(struct writeback *wb, struct cs_err *err)
 		char beside[NAME_MAX + 64];
 
 		snprintf(beside, sizeof beside, "%.200s.sandbox-%ld", wb->name, (long)time(NULL));
-		if (write_at(wb->lock_fd, beside, now, now_len, 0600, 0, 0, false, NULL, err) < 0) {
+		if (atomic_write_at(wb->lock_fd, beside, now, now_len,
+				    &(struct atomic_opts){ .mode = 0600 }, err) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -181,9 +144,11 @@ int writeback_finish(struct writeback *wb, struct cs_err *err)
 		cs_hint(err, "keep whichever login is newer");
 		goto out;
 	}
-	if (write_at(wb->lock_fd, wb->name, now, now_len, st.st_mode, st.st_uid, st.st_gid,
-		     geteuid() == 0, &wb->orig_st, err) < 0)
-		rc = -1;
+	/* Same mode and owner; only over the file that was read at the start. */
+	if (atomic_write_at(wb->lock_fd, wb->name, now, now_len, &(struct atomic_opts){
+				    .mode = st.st_mode & 0777, .set_owner = geteuid() == 0,
+				    .uid = st.st_uid, .gid = st.st_gid, .expect = &wb->orig_st }, err) < 0)
+		rc = cs_wrap(err, "--auth-writeback");
 out:
 	close(wb->lock_fd);
 	wb->lock_fd = -1;

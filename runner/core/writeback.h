@@ -1,10 +1,9 @@
 /* --auth-writeback: ChatGPT logins use single-use refresh tokens, which a
  * read-only auth.json cannot keep.  The sandbox gets a private writable copy;
  * when the run ends, a changed copy is written back to the host file
- * atomically (temp file + renameat in the directory fd opened at the start,
+ * atomically (common/atomic.h, in the directory fd opened at the start,
  * same mode and owner; only if the same device and inode is still there),
- * under an exclusive
- * lock held for the whole run, so two concurrent sandboxes can never both
+ * under an exclusive lock held for the whole run, so two concurrent sandboxes can never both
  * spend the same refresh token.  A host file that changed meanwhile is
  * never overwritten: the sandbox's version is kept beside it. */
 #ifndef CS_WRITEBACK_H

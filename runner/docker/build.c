@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/env.h"
 #include "runner/core/paths.h"
 #include "runner/docker/proc.h"
 #include "common/sha256.h"
@@ -70,15 +71,25 @@ int build_key(const struct cs_paths *paths, const struct build_req *r, char key[
 	return 0;
 }
 
+int image_inspect_path(const char *name, char *out, size_t outsz)
+{
+	char enc[512];
+	int n;
+
+	if (url_encode(name, enc, sizeof enc) < 0)
+		return -1;
+	n = snprintf(out, outsz, "/images/%s/json", enc);
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
 static int image_exists(struct docker *d, const char *name, cJSON **info, struct cs_err *err)
 {
-	char enc[512], path[600];
+	char path[600];
 	struct cs_err e2 = { 0 };
 	long st;
 
-	if (url_encode(name, enc, sizeof enc) < 0)
+	if (image_inspect_path(name, path, sizeof path) < 0)
 		return cs_fail(err, ENAMETOOLONG, "image name '%s'", name);
-	snprintf(path, sizeof path, "/images/%s/json", enc);
 	st = docker_call_json(d, "GET", path, NULL, info, &e2);
 	if (st == 200)
 		return 1;
@@ -101,7 +112,7 @@ struct progress {
 static int on_progress_line(const char *line, size_t len, void *vctx)
 {
 	struct progress *pr = vctx;
-	cJSON *j = cJSON_ParseWithLength(line, len);
+	cleanup_json cJSON *j = cJSON_ParseWithLength(line, len);
 	cJSON *s, *e;
 
 	if (!j)
@@ -116,7 +127,6 @@ static int on_progress_line(const char *line, size_t len, void *vctx)
 				*c = ' ';
 		cs_fail(pr->err, 0, "%s failed: %s", pr->what, msg);
 		pr->saw_error = true;
-		cJSON_Delete(j);
 		return 0;
 	}
 	s = cJSON_GetObjectItemCaseSensitive(j, "stream");
@@ -127,7 +137,6 @@ static int on_progress_line(const char *line, size_t len, void *vctx)
 	s = cJSON_GetObjectItemCaseSensitive(j, "status");
 	if (cJSON_IsString(s))
 		snprintf(pr->last_status, sizeof pr->last_status, "%s", s->valuestring);
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -178,20 +187,41 @@ static size_t read_fd(char *buf, size_t len, void *ctx)
 	return (size_t)n;
 }
 
+/* The tar at TARPATH imported as BASE_REPO:TAG. */
+static int import_base(struct docker *d, const char *tarpath, const char *tag, struct cs_err *err)
+{
+	struct progress pr = { .err = err, .what = "importing the base image", .quiet = true };
+	struct upload u = { .show = isatty(STDERR_FILENO), .last_pct = -1,
+			    .label = "importing base image" };
+	cleanup_close int fd = open(tarpath, O_RDONLY | O_CLOEXEC);
+	char path[256];
+	struct stat st;
+	long hs;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return cs_fail(err, errno, "opening %s", tarpath);
+	u.fd = fd;
+	u.total = (uint64_t)st.st_size;
+	snprintf(path, sizeof path, "/images/create?fromSrc=-&repo=" BASE_REPO "&tag=%s"
+		 "&message=codex-sandbox+debootstrap+base", tag);
+	hs = docker_stream(d, "POST", path, "application/x-tar", read_fd, &u,
+			   (curl_off_t)st.st_size, on_progress_line, &pr, err);
+	if (hs < 0 || pr.saw_error)
+		return -1;
+	if (hs != 200)
+		return cs_fail(err, 0, "importing the base image: HTTP %ld", hs);
+	return 0;
+}
+
 /* Debian base from debootstrap, imported as codex-sandbox-base:<key>. */
 static int bootstrap_base(struct docker *d, const struct cs_paths *paths, char *out,
 			  size_t outsz, struct cs_err *err)
 {
-	char script[PATH_MAX + 64], tarpath[PATH_MAX], key[65], tag[80], path[256];
+	char script[PATH_MAX + 64], tarpath[PATH_MAX], key[65], tag[80];
+	char *argv[] = { script, tarpath, NULL };
+	const char *tmp = cs_getenv("TMPDIR");
 	struct sha256 s;
-	struct progress pr = { .err = err, .what = "importing the base image", .quiet = true };
-	struct upload u = { .fd = -1, .show = isatty(STDERR_FILENO), .last_pct = -1,
-			    .label = "importing base image" };
-	struct stat st;
-	const char *tmp = getenv("TMPDIR");
-	cJSON *info = NULL;
 	int rc, ex;
-	long hs = -1;
 
 	snprintf(script, sizeof script, "%s/images/bootstrap-base.sh", paths->data);
 	sha256_init(&s);
@@ -200,8 +230,7 @@ static int bootstrap_base(struct docker *d, const struct cs_paths *paths, char *
 	sha256_hex(&s, key);
 	snprintf(tag, sizeof tag, "%.12s", key);
 	snprintf(out, outsz, BASE_REPO ":%s", tag);
-	ex = image_exists(d, out, &info, err);
-	cJSON_Delete(info);
+	ex = image_exists(d, out, NULL, err);
 	if (ex != 0)
 		return ex < 0 ? -1 : 0;
 
@@ -209,11 +238,7 @@ static int bootstrap_base(struct docker *d, const struct cs_paths *paths, char *
 		"bootstrapping it from Debian (once, cached as %s)\n", DEFAULT_BASE, out);
 	snprintf(tarpath, sizeof tarpath, "%s/codex-sandbox-base-%s-%d.tar",
 		 tmp && *tmp ? tmp : "/tmp", tag, (int)getpid());
-	{
-		char *argv[] = { script, tarpath, NULL };
-
-		rc = proc_run(argv, "bootstrapping the Debian base", err);
-	}
+	rc = proc_run(argv, "bootstrapping the Debian base", err);
 	if (rc != 0) {
 		unlink(tarpath);
 		if (rc > 0) {
@@ -223,27 +248,7 @@ static int bootstrap_base(struct docker *d, const struct cs_paths *paths, char *
 		}
 		return -1;
 	}
-	rc = -1;
-	u.fd = open(tarpath, O_RDONLY | O_CLOEXEC);
-	if (u.fd < 0 || fstat(u.fd, &st) < 0) {
-		cs_fail(err, errno, "opening %s", tarpath);
-		goto out;
-	}
-	u.total = (uint64_t)st.st_size;
-	snprintf(path, sizeof path, "/images/create?fromSrc=-&repo=" BASE_REPO "&tag=%s"
-		 "&message=codex-sandbox+debootstrap+base", tag);
-	hs = docker_stream(d, "POST", path, "application/x-tar", read_fd, &u,
-			   (curl_off_t)st.st_size, on_progress_line, &pr, err);
-	if (hs < 0 || pr.saw_error)
-		goto out;
-	if (hs != 200) {
-		cs_fail(err, 0, "importing the base image: HTTP %ld", hs);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (u.fd >= 0)
-		close(u.fd);
+	rc = import_base(d, tarpath, tag, err);
 	unlink(tarpath);
 	return rc;
 }
@@ -252,12 +257,10 @@ static int resolve_base(struct docker *d, const struct cs_paths *paths, const st
 			char *out, size_t outsz, struct cs_err *err)
 {
 	const char *base = build_arg(r->build_args, "BASE_IMAGE");
-	cJSON *info = NULL;
 	int ex;
 
 	snprintf(out, outsz, "%s", base ? base : DEFAULT_BASE);
-	ex = image_exists(d, out, &info, err);
-	cJSON_Delete(info);
+	ex = image_exists(d, out, NULL, err);
 	if (ex < 0)
 		return -1;
 	if (ex)
@@ -300,21 +303,86 @@ static int resolve_base(struct docker *d, const struct cs_paths *paths, const st
 	return bootstrap_base(d, paths, out, outsz, err);
 }
 
+/* The /build query: tag, build args (BASE_IMAGE, CODEX_VERSION and the
+ * user's --build-arg), the content key as a label. */
+static int build_path(const struct build_req *r, const char *image, const char *base,
+		      const char *key, char *path, size_t pathsz, struct cs_err *err)
+{
+	cleanup_json cJSON *args = cJSON_CreateObject();
+	cleanup_json cJSON *labels = cJSON_CreateObject();
+	cleanup_free char *args_text = NULL, *labels_text = NULL;
+	char enc_img[512], enc_args[2048], enc_labels[512];
+	int n;
+
+	cJSON_AddStringToObject(args, "BASE_IMAGE", base);
+	cJSON_AddStringToObject(args, "CODEX_VERSION", build_codex_version(r));
+	for (size_t i = 0; r->build_args && i < r->build_args->n; i++) {
+		const char *kv = r->build_args->v[i], *eq = strchr(kv, '=');
+		char name[128];
+
+		if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof name) {
+			cs_fail(err, 0, "invalid --build-arg '%s'", kv);
+			return cs_hint(err, "use --build-arg NAME=VALUE");
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
+		if (strcmp(name, "BASE_IMAGE") == 0 || strcmp(name, "CODEX_VERSION") == 0)
+			continue;
+		cJSON_AddStringToObject(args, name, eq + 1);
+	}
+	cJSON_AddStringToObject(labels, KEY_LABEL, key);
+	args_text = cJSON_PrintUnformatted(args);
+	labels_text = cJSON_PrintUnformatted(labels);
+	if (!args_text || !labels_text || url_encode(image, enc_img, sizeof enc_img) < 0 ||
+	    url_encode(args_text, enc_args, sizeof enc_args) < 0 ||
+	    url_encode(labels_text, enc_labels, sizeof enc_labels) < 0)
+		return cs_fail(err, E2BIG, "build parameters too long");
+	n = snprintf(path, pathsz, "/build?t=%s&dockerfile=Dockerfile&rm=1&forcerm=1&buildargs=%s"
+		     "&labels=%s%s", enc_img, enc_args, enc_labels, r->no_cache ? "&nocache=1" : "");
+	return n < 0 || (size_t)n >= pathsz ? cs_fail(err, E2BIG, "build parameters too long") : 0;
+}
+
+/* Codex fetched into CTX_DIR, then the build context: the Dockerfile,
+ * Codex, our init and firewall. */
+static int build_context(struct tar_stream *tar, const struct cs_paths *paths, const char *version,
+			 const char *ctx_dir, struct cs_err *err)
+{
+	char fetch[PATH_MAX + 64], codex[PATH_MAX + 16], dockerfile[PATH_MAX + 64];
+	char init_bin[PATH_MAX + 32], fw_bin[PATH_MAX + 32];
+	char *argv[] = { fetch, (char *)version, (char *)ctx_dir, NULL };
+	int frc;
+
+	snprintf(fetch, sizeof fetch, "%s/images/fetch-codex.sh", paths->data);
+	frc = proc_run(argv, "fetching Codex from the npm registry", err);
+	if (frc != 0) {
+		if (frc > 0) {
+			cs_fail(err, 0, "fetching @openai/codex@%s failed (status %d, see above)", version, frc);
+			cs_hint(err, "check that the npm registry is reachable and the version exists");
+		}
+		return -1;
+	}
+	snprintf(dockerfile, sizeof dockerfile, "%s/Dockerfile.codex-sandbox", paths->data);
+	snprintf(codex, sizeof codex, "%s/codex", ctx_dir);
+	snprintf(init_bin, sizeof init_bin, "%s/codex-sandbox-init", paths->libexec);
+	snprintf(fw_bin, sizeof fw_bin, "%s/codex-firewall", paths->libexec);
+	if (tar_add_file(tar, "Dockerfile", dockerfile, 0644, err) < 0 ||
+	    tar_add_file(tar, "codex", codex, 0755, err) < 0 ||
+	    tar_add_file(tar, "codex-sandbox-init", init_bin, 0755, err) < 0 ||
+	    tar_add_file(tar, "codex-firewall", fw_bin, 0755, err) < 0)
+		return -1;
+	return 0;
+}
+
 int image_build(struct docker *d, const struct build_req *r, const char *image,
 		struct cs_err *err)
 {
 	struct cs_paths paths;
-	char key[65], base[256], ctx_dir[PATH_MAX], fetch[PATH_MAX + 64], codex[PATH_MAX + 16];
-	char dockerfile[PATH_MAX + 64], init_bin[PATH_MAX + 32], fw_bin[PATH_MAX + 32];
-	char path[8192], enc_img[512], enc_args[2048], enc_labels[512];
+	char key[65], base[256], ctx_dir[PATH_MAX], path[8192];
 	const char *version = build_codex_version(r);
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = cs_getenv("TMPDIR");
 	struct tar_stream tar;
 	struct progress pr = { .err = err, .what = "building the image", .quiet = r->quiet };
 	struct upload u = { .tar = &tar, .fd = -1, .show = isatty(STDERR_FILENO) && !r->quiet,
 			    .last_pct = -1, .label = "sending build context" };
-	cJSON *args = NULL, *labels = NULL;
-	char *args_text = NULL, *labels_text = NULL;
 	int rc = -1;
 	long st;
 
@@ -331,59 +399,10 @@ int image_build(struct docker *d, const struct build_req *r, const char *image,
 		ctx_dir[0] = '\0';
 		goto out;
 	}
-	snprintf(fetch, sizeof fetch, "%s/images/fetch-codex.sh", paths.data);
-	{
-		char *argv[] = { fetch, (char *)version, ctx_dir, NULL };
-		int frc = proc_run(argv, "fetching Codex from the npm registry", err);
-
-		if (frc != 0) {
-			if (frc > 0) {
-				cs_fail(err, 0, "fetching @openai/codex@%s failed (status %d, see above)", version, frc);
-				cs_hint(err, "check that the npm registry is reachable and the version exists");
-			}
-			goto out;
-		}
-	}
-	snprintf(dockerfile, sizeof dockerfile, "%s/Dockerfile.codex-sandbox", paths.data);
-	snprintf(codex, sizeof codex, "%s/codex", ctx_dir);
-	snprintf(init_bin, sizeof init_bin, "%s/codex-sandbox-init", paths.libexec);
-	snprintf(fw_bin, sizeof fw_bin, "%s/codex-firewall", paths.libexec);
-	if (tar_add_file(&tar, "Dockerfile", dockerfile, 0644, err) < 0 ||
-	    tar_add_file(&tar, "codex", codex, 0755, err) < 0 ||
-	    tar_add_file(&tar, "codex-sandbox-init", init_bin, 0755, err) < 0 ||
-	    tar_add_file(&tar, "codex-firewall", fw_bin, 0755, err) < 0)
+	if (build_context(&tar, &paths, version, ctx_dir, err) < 0 ||
+	    build_path(r, image, base, key, path, sizeof path, err) < 0)
 		goto out;
 	u.total = tar_size(&tar);
-
-	args = cJSON_CreateObject();
-	labels = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "BASE_IMAGE", base);
-	cJSON_AddStringToObject(args, "CODEX_VERSION", version);
-	for (size_t i = 0; r->build_args && i < r->build_args->n; i++) {
-		const char *kv = r->build_args->v[i], *eq = strchr(kv, '=');
-		char name[128];
-
-		if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof name) {
-			cs_fail(err, 0, "invalid --build-arg '%s'", kv);
-			cs_hint(err, "use --build-arg NAME=VALUE");
-			goto out;
-		}
-		snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
-		if (strcmp(name, "BASE_IMAGE") == 0 || strcmp(name, "CODEX_VERSION") == 0)
-			continue;
-		cJSON_AddStringToObject(args, name, eq + 1);
-	}
-	cJSON_AddStringToObject(labels, KEY_LABEL, key);
-	args_text = cJSON_PrintUnformatted(args);
-	labels_text = cJSON_PrintUnformatted(labels);
-	if (url_encode(image, enc_img, sizeof enc_img) < 0 ||
-	    url_encode(args_text, enc_args, sizeof enc_args) < 0 ||
-	    url_encode(labels_text, enc_labels, sizeof enc_labels) < 0) {
-		cs_fail(err, E2BIG, "build parameters too long");
-		goto out;
-	}
-	snprintf(path, sizeof path, "/build?t=%s&dockerfile=Dockerfile&rm=1&forcerm=1&buildargs=%s"
-		 "&labels=%s%s", enc_img, enc_args, enc_labels, r->no_cache ? "&nocache=1" : "");
 	if (!r->quiet)
 		fprintf(stderr, "codex-sandbox: building %s (Codex %s, base %s)\n", image, version, base);
 	st = docker_stream(d, "POST", path, "application/x-tar", read_tar, &u,
@@ -402,13 +421,17 @@ out:
 		unlink(path);
 		rmdir(ctx_dir);
 	}
-	cJSON_Delete(args);
-	cJSON_Delete(labels);
-	free(args_text);
-	free(labels_text);
 	if (rc < 0)
 		cs_wrap(err, "building %s", image);
 	return rc;
+}
+
+static const char *image_label(const cJSON *info, const char *name)
+{
+	const cJSON *lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(info, "Config"), "Labels"), name);
+
+	return cJSON_IsString(lab) ? lab->valuestring : NULL;
 }
 
 int image_ensure(struct docker *d, const char *image, bool is_default, struct cs_err *err)
@@ -416,35 +439,29 @@ int image_ensure(struct docker *d, const char *image, bool is_default, struct cs
 	struct build_req r = { 0 };
 	struct cs_paths paths;
 	char key[65];
-	cJSON *info = NULL, *lab;
+	cleanup_json cJSON *info = NULL;
+	const char *have;
 	int ex = image_exists(d, image, &info, err);
 
 	if (ex < 0)
 		return -1;
 	if (!is_default) {
-		cJSON_Delete(info);
 		if (ex)
 			return 0;
 		cs_fail(err, 0, "image %s not found", image);
 		return cs_hint(err, "build it (codex-sandbox build) or unset CODEX_DOCKER_IMAGE / --image");
 	}
-	if (paths_find(&paths, err) < 0 || build_key(&paths, &r, key, err) < 0) {
-		cJSON_Delete(info);
+	if (paths_find(&paths, err) < 0 || build_key(&paths, &r, key, err) < 0)
 		return -1;
-	}
 	if (ex) {
-		lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(info, "Config"), "Labels"), KEY_LABEL);
-		if (cJSON_IsString(lab) && strcmp(lab->valuestring, key) == 0) {
-			cJSON_Delete(info);
+		have = image_label(info, KEY_LABEL);
+		if (have && strcmp(have, key) == 0)
 			return 0;
-		}
 		fprintf(stderr, "codex-sandbox: image %s was built from other contents "
 			"(another codex-sandbox build or Codex version); rebuilding\n", image);
 	} else {
 		fprintf(stderr, "codex-sandbox: image %s not found; building it first\n", image);
 	}
-	cJSON_Delete(info);
 	return image_build(d, &r, image, err);
 }
 
@@ -455,16 +472,13 @@ int image_ensure(struct docker *d, const char *image, bool is_default, struct cs
 int image_codex_version(struct docker *d, const char *image, char *out, size_t outsz,
 			struct cs_err *err)
 {
-	cJSON *info = NULL, *lab;
+	cleanup_json cJSON *info = NULL;
+	const char *v;
 	int ex = image_exists(d, image, &info, err);
 
-	if (ex <= 0) {
-		cJSON_Delete(info);
+	if (ex <= 0)
 		return ex;
-	}
-	lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(info, "Config"), "Labels"), CODEX_VERSION_LABEL);
-	snprintf(out, outsz, "%.64s", cJSON_IsString(lab) && *lab->valuestring ? lab->valuestring : "unknown");
-	cJSON_Delete(info);
+	v = image_label(info, CODEX_VERSION_LABEL);
+	snprintf(out, outsz, "%.64s", v && *v ? v : "unknown");
 	return 1;
 }

@@ -18,6 +18,8 @@ struct build_req {
 };
 
 const char *build_codex_version(const struct build_req *r);
+/* GET this path inspects image NAME.  0, or -1 when it does not fit. */
+int image_inspect_path(const char *name, char *out, size_t outsz);
 int build_key(const struct cs_paths *paths, const struct build_req *r, char key[65],
 	      struct cs_err *err);
 /* Build IMAGE (name[:tag]) from Dockerfile.codex-sandbox, bootstrapping the

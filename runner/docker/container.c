@@ -13,6 +13,25 @@
 /* The agent may fork a lot (builds, test runners) but not without bound. */
 #define SANDBOX_PIDS_LIMIT 4096
 
+int ctr_path(char *out, size_t outsz, const char *id, const char *tail)
+{
+	int n = snprintf(out, outsz, "/containers/%s%s", id, tail);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+int ctr_create_path(char *out, size_t outsz, const char *name)
+{
+	int n = snprintf(out, outsz, "/containers/create?name=%s", name);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+void ctr_attach_tail(char *out, size_t outsz, bool attach_stdin, bool detach_keys)
+{
+	snprintf(out, outsz, "/attach?stream=1&stdin=%d&stdout=1&stderr=1%s", attach_stdin ? 1 : 0,
+		 detach_keys ? "&detachKeys=ctrl-%5D,ctrl-%5E,ctrl-%5D,ctrl-%5E" : "");
+}
 
 cJSON *ctr_labels(const struct sandbox_plan *p, const struct runner_identity *id, const char *role)
 {
@@ -47,17 +66,44 @@ static void add_bind(cJSON *mounts, const char *src, const char *dst, bool ro)
 	cJSON_AddItemToArray(mounts, m);
 }
 
+cJSON *ctr_base_body(const struct sandbox_plan *p, const struct runner_identity *id,
+		     const struct ctr_base *base)
+{
+	cJSON *b = cJSON_CreateObject(), *hc, *a;
+
+	cJSON_AddStringToObject(b, "Image", base->image);
+	cJSON_AddStringToObject(b, "User", base->user);
+	cJSON_AddItemToObject(b, "Labels", ctr_labels(p, id, base->role));
+	hc = cJSON_AddObjectToObject(b, "HostConfig");
+	cJSON_AddStringToObject(hc, "NetworkMode", base->network_mode);
+	a = cJSON_AddArrayToObject(hc, "CapDrop");
+	cJSON_AddItemToArray(a, cJSON_CreateString("ALL"));
+	if (base->cap_add) {
+		a = cJSON_AddArrayToObject(hc, "CapAdd");
+		for (size_t i = 0; base->cap_add[i]; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(base->cap_add[i]));
+	}
+	a = cJSON_AddArrayToObject(hc, "SecurityOpt");
+	cJSON_AddItemToArray(a, cJSON_CreateString("no-new-privileges"));
+	cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
+	cJSON_AddNumberToObject(hc, "PidsLimit", base->pids_limit);
+	return b;
+}
+
 cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identity *id,
 			const struct ctr_paths *paths, const char *network_mode)
 {
-	cJSON *b = cJSON_CreateObject(), *hc, *mounts, *tmpfs, *ep, *cmd, *env, *a;
+	cJSON *b, *hc, *mounts, *tmpfs, *ep, *cmd, *env, *a;
 	char user[32], opts[128], status_file[128];
 	unsigned uid = paths->ids ? (unsigned)paths->ids->uid : (unsigned)p->uid;
 	unsigned gid = paths->ids ? (unsigned)paths->ids->gid : (unsigned)p->gid;
+	struct ctr_base base = { .image = p->image, .user = user, .role = "sandbox",
+				 .network_mode = network_mode ? network_mode : "none",
+				 .pids_limit = SANDBOX_PIDS_LIMIT };
 
-	cJSON_AddStringToObject(b, "Image", p->image);
 	snprintf(user, sizeof user, "%u:%u", uid, gid);
-	cJSON_AddStringToObject(b, "User", user);
+	b = ctr_base_body(p, id, &base);
+	hc = cJSON_GetObjectItemCaseSensitive(b, "HostConfig");
 	cJSON_AddStringToObject(b, "WorkingDir", p->sandbox_work_dir);
 	cJSON_AddBoolToObject(b, "Tty", p->tty);
 	cJSON_AddBoolToObject(b, "OpenStdin", p->attach_stdin);
@@ -87,16 +133,6 @@ cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identi
 	env = cJSON_AddArrayToObject(b, "Env");
 	for (size_t i = 0; i < p->env.n; i++)
 		cJSON_AddItemToArray(env, cJSON_CreateString(p->env.v[i]));
-	cJSON_AddItemToObject(b, "Labels", ctr_labels(p, id, "sandbox"));
-
-	hc = cJSON_AddObjectToObject(b, "HostConfig");
-	cJSON_AddStringToObject(hc, "NetworkMode", network_mode ? network_mode : "none");
-	a = cJSON_AddArrayToObject(hc, "CapDrop");
-	cJSON_AddItemToArray(a, cJSON_CreateString("ALL"));
-	a = cJSON_AddArrayToObject(hc, "SecurityOpt");
-	cJSON_AddItemToArray(a, cJSON_CreateString("no-new-privileges"));
-	cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
-	cJSON_AddNumberToObject(hc, "PidsLimit", SANDBOX_PIDS_LIMIT);
 	cJSON_AddBoolToObject(hc, "Init", false);   /* our init is PID 1 */
 	if (p->tty && paths->console_rows && paths->console_cols) {
 		a = cJSON_AddArrayToObject(hc, "ConsoleSize");

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/env.h"
 #include "common/util.h"
 #include "runner/core/sig.h"
 
@@ -86,9 +87,9 @@ static void copy_string(const cJSON *o, const char *key, char *out, size_t outsz
 
 int docker_open(struct docker *d, struct cs_err *err)
 {
-	const char *host = getenv("DOCKER_HOST");
+	const char *host = cs_getenv("DOCKER_HOST");
 	const char *path = DEFAULT_SOCKET;
-	cJSON *v = NULL;
+	cleanup_json cJSON *v = NULL;
 	long st;
 
 	memset(d, 0, sizeof *d);
@@ -114,15 +115,12 @@ int docker_open(struct docker *d, struct cs_err *err)
 	st = docker_call_json(d, "GET", "/version", NULL, &v, err);
 	if (st < 0)
 		return cs_wrap(err, "Docker engine at %s", d->socket_path);
-	if (st != 200) {
-		cJSON_Delete(v);
+	if (st != 200)
 		return cs_fail(err, 0, "Docker engine at %s: /version returned %ld", d->socket_path, st);
-	}
 	copy_string(v, "ApiVersion", d->engine_api_max, sizeof d->engine_api_max);
 	copy_string(v, "MinAPIVersion", d->engine_api_min, sizeof d->engine_api_min);
 	copy_string(v, "Version", d->engine_version, sizeof d->engine_version);
-	cJSON_Delete(v);
-	if (apiv_negotiate(d->engine_api_max, d->engine_api_min, getenv("DOCKER_API_VERSION"),
+	if (apiv_negotiate(d->engine_api_max, d->engine_api_min, cs_getenv("DOCKER_API_VERSION"),
 			   &d->api, err) < 0) {
 		docker_close(d);
 		return cs_wrap(err, "Docker %s at %s", d->engine_version[0] ? d->engine_version : "engine",
@@ -180,7 +178,7 @@ static int transport_error(struct docker *d, CURLcode rc, struct cs_err *err)
 long docker_call(struct docker *d, const char *method, const char *path,
 		 const char *body, struct buf *out, struct cs_err *err)
 {
-	struct curl_slist *hdrs = NULL;
+	cleanup_slist struct curl_slist *hdrs = NULL;
 	CURLcode rc;
 	long status = 0;
 
@@ -197,7 +195,6 @@ long docker_call(struct docker *d, const char *method, const char *path,
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, write_to_buf);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, out);
 	rc = curl_easy_perform(d->curl);
-	curl_slist_free_all(hdrs);
 	if (rc != CURLE_OK)
 		return transport_error(d, rc, err);
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -206,7 +203,7 @@ long docker_call(struct docker *d, const char *method, const char *path,
 
 void docker_error_message(const struct buf *body, char *out, size_t outsz)
 {
-	cJSON *j = body && body->data ? cJSON_ParseWithLength(body->data, body->len) : NULL;
+	cleanup_json cJSON *j = body && body->data ? cJSON_ParseWithLength(body->data, body->len) : NULL;
 	cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
 
 	if (cJSON_IsString(m))
@@ -218,45 +215,38 @@ void docker_error_message(const struct buf *body, char *out, size_t outsz)
 	for (char *p = out; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	cJSON_Delete(j);
 }
 
 long docker_call_json(struct docker *d, const char *method, const char *path,
 		      const cJSON *body, cJSON **out, struct cs_err *err)
 {
 	cleanup_free char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-	struct buf resp;
+	cleanup_buf struct buf resp;
 	long st;
 
 	if (out)
 		*out = NULL;
 	buf_init(&resp, DOCKER_BODY_MAX);
 	st = docker_call(d, method, path, text, &resp, err);
-	if (st < 0) {
-		buf_free(&resp);
+	if (st < 0)
 		return -1;
-	}
 	if (st >= 400) {
 		char msg[512];
 
 		docker_error_message(&resp, msg, sizeof msg);
-		buf_free(&resp);
 		cs_fail(err, 0, "%s %s: %s (HTTP %ld)", method, path, msg, st);
 		return st;
 	}
 	if (out && resp.len) {
 		*out = cJSON_ParseWithLength(resp.data, resp.len);
-		if (!*out) {
-			buf_free(&resp);
+		if (!*out)
 			return cs_fail(err, EPROTO, "%s %s: the engine sent invalid JSON", method, path);
-		}
 	}
-	buf_free(&resp);
 	return st;
 }
 
 struct stream_ctx {
-	struct buf line;
+	struct buf *line;
 	docker_line_fn on_line;
 	void *ctx;
 	int stopped;
@@ -269,14 +259,14 @@ static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *vctx)
 
 	for (size_t i = 0; i < n; i++) {
 		if (ptr[i] == '\n') {
-			if (s->line.len && s->on_line(s->line.data, s->line.len, s->ctx) < 0) {
+			if (s->line->len && s->on_line(s->line->data, s->line->len, s->ctx) < 0) {
 				s->stopped = 1;
 				return 0;
 			}
-			buf_reset(&s->line);
+			buf_reset(s->line);
 			continue;
 		}
-		if (buf_append(&s->line, ptr + i, 1) < 0)
+		if (buf_append(s->line, ptr + i, 1) < 0)
 			return 0;
 	}
 	return n;
@@ -301,16 +291,17 @@ long docker_stream(struct docker *d, const char *method, const char *path,
 		   curl_off_t upload_size, docker_line_fn on_line, void *line_ctx,
 		   struct cs_err *err)
 {
-	struct stream_ctx s = { .on_line = on_line, .ctx = line_ctx };
+	cleanup_buf struct buf line;
+	struct stream_ctx s = { .line = &line, .on_line = on_line, .ctx = line_ctx };
 	struct upload_ctx u = { .read = read, .ctx = read_ctx };
-	struct curl_slist *hdrs = NULL;
+	cleanup_slist struct curl_slist *hdrs = NULL;
 	char ct[128];
 	CURLcode rc;
 	long status = 0;
 
+	buf_init(&line, DOCKER_LINE_MAX);
 	if (reset_handle(d, method, path, &hdrs, err) < 0)
 		return -1;
-	buf_init(&s.line, DOCKER_LINE_MAX);
 	if (read) {
 		snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, ct);
@@ -326,10 +317,8 @@ long docker_stream(struct docker *d, const char *method, const char *path,
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &s);
 	rc = curl_easy_perform(d->curl);
-	curl_slist_free_all(hdrs);
-	if (rc == CURLE_OK && s.line.len)
-		on_line(s.line.data, s.line.len, line_ctx);
-	buf_free(&s.line);
+	if (rc == CURLE_OK && line.len)
+		on_line(line.data, line.len, line_ctx);
 	if (rc != CURLE_OK) {
 		if (s.stopped)
 			return -1;  /* the line callback recorded the error */

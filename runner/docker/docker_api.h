@@ -67,7 +67,4 @@ long docker_stream(struct docker *d, const char *method, const char *path,
 		   curl_off_t upload_size, docker_line_fn on_line, void *line_ctx,
 		   struct cs_err *err);
 
-
-/* URL-encode S into OUT (for query parameters). */
-
 #endif

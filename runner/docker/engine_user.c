@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/util.h"
+
 /* "name=seccomp,profile=default": is one of its fields exactly WANT? */
 static bool has_field(const char *opt, const char *want)
 {
@@ -38,17 +40,15 @@ void engine_facts_parse(const cJSON *info, bool peer_known, uid_t peer_uid,
 
 int engine_facts_read(struct docker *d, struct engine_facts *f, struct cs_err *err)
 {
-	cJSON *info = NULL;
+	cleanup_json cJSON *info = NULL;
 	long st = docker_call_json(d, "GET", "/info", NULL, &info, err);
 
 	if (st != 200 || !cJSON_IsObject(info)) {
-		cJSON_Delete(info);
 		if (!err->set)
 			cs_fail(err, EPROTO, "GET /info: no answer the runner can read (HTTP %ld)", st);
 		return cs_wrap(err, "asking the engine whether it is rootless");
 	}
 	engine_facts_parse(info, d->peer_known, d->peer_uid, f);
-	cJSON_Delete(info);
 	return 0;
 }
 

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "firewall/guard.h"
-#include "runner/docker/docker.h"
+#include "common/atomic.h"
+#include "common/fdio.h"
+#include "runner/docker/ctr_ops.h"
 #include "runner/docker/hijack.h"
 #include "runner/core/sig.h"
 #include "common/util.h"
@@ -21,17 +23,20 @@
 #define POD_ERR_TAIL 4096
 #define POD_STOP_TIMEOUT_MS 4000
 
-cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity *id,
-		      const char *resolv_conf)
-{
-	cJSON *b = cJSON_CreateObject(), *hc, *a, *cmd, *ep, *exposed = NULL, *bindings = NULL;
+/* The owner's privileges: uid 0 with nothing but CAP_NET_ADMIN
+ * (+SETUID/SETGID to drop its DNS child to an unprivileged uid): Docker
+ * gives added capabilities to root only (docs/DOCKER-NFT-NOTES.md 3.4). */
+static const char *const owner_caps[] = { "NET_ADMIN", "SETUID", "SETGID", NULL };
+#define OWNER_PIDS_LIMIT 16
 
-	(void)resolv_conf;
-	cJSON_AddStringToObject(b, "Image", p->image);
-	/* uid 0 with nothing but CAP_NET_ADMIN (+SETUID/SETGID to drop its
-	 * DNS child to an unprivileged uid): Docker gives added capabilities
-	 * to root only (docs/DOCKER-NFT-NOTES.md 3.4). */
-	cJSON_AddStringToObject(b, "User", "0:0");
+cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity *id)
+{
+	struct ctr_base base = { .image = p->image, .user = "0:0", .role = "firewall",
+				 .network_mode = p->network ? p->network : "bridge",
+				 .cap_add = owner_caps, .pids_limit = OWNER_PIDS_LIMIT };
+	cJSON *b = ctr_base_body(p, id, &base), *cmd, *ep, *exposed = NULL, *bindings = NULL;
+	cJSON *hc = cJSON_GetObjectItemCaseSensitive(b, "HostConfig");
+
 	cJSON_AddBoolToObject(b, "AttachStdout", true);
 	cJSON_AddBoolToObject(b, "AttachStderr", true);
 	cJSON_AddBoolToObject(b, "Tty", false);
@@ -71,20 +76,6 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--dns-uid"));
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(uid));
 	}
-	cJSON_AddItemToObject(b, "Labels", ctr_labels(p, id, "firewall"));
-
-	hc = cJSON_AddObjectToObject(b, "HostConfig");
-	cJSON_AddStringToObject(hc, "NetworkMode", p->network ? p->network : "bridge");
-	a = cJSON_AddArrayToObject(hc, "CapDrop");
-	cJSON_AddItemToArray(a, cJSON_CreateString("ALL"));
-	a = cJSON_AddArrayToObject(hc, "CapAdd");
-	cJSON_AddItemToArray(a, cJSON_CreateString("NET_ADMIN"));
-	cJSON_AddItemToArray(a, cJSON_CreateString("SETUID"));
-	cJSON_AddItemToArray(a, cJSON_CreateString("SETGID"));
-	a = cJSON_AddArrayToObject(hc, "SecurityOpt");
-	cJSON_AddItemToArray(a, cJSON_CreateString("no-new-privileges"));
-	cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
-	cJSON_AddNumberToObject(hc, "PidsLimit", 16);
 	/* Preview ports are published on the owner: it holds the namespace.
 	 * Loopback of the host only; replies leave as established traffic. */
 	for (size_t i = 0; i < p->publish.n; i++) {
@@ -105,6 +96,39 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 		cJSON_AddItemToArray(arr, hb);
 	}
 	return b;
+}
+
+cJSON *pod_check_body(const char *image, const struct runner_identity *id)
+{
+	struct ctr_base base = { .image = image, .user = "0:0", .role = "doctor",
+				 .network_mode = "none", .cap_add = owner_caps,
+				 .pids_limit = OWNER_PIDS_LIMIT };
+	cJSON *b = ctr_base_body(NULL, id, &base), *a;
+
+	a = cJSON_AddArrayToObject(b, "Entrypoint");
+	cJSON_AddItemToArray(a, cJSON_CreateString(SANDBOX_FIREWALL));
+	a = cJSON_AddArrayToObject(b, "Cmd");
+	cJSON_AddItemToArray(a, cJSON_CreateString("check"));
+	return b;
+}
+
+cJSON *pod_create_body(const struct sandbox_plan *p, const struct runner_identity *id,
+		       struct cs_err *err)
+{
+	cJSON *body = pod_owner_body(p, id);
+
+	if (pod_host_addrs(cJSON_GetObjectItemCaseSensitive(body, "Cmd"), err) < 0) {
+		cJSON_Delete(body);
+		cs_wrap(err, "configuring the sandbox's firewall");
+		return NULL;
+	}
+	return body;
+}
+
+void pod_owner_name(const struct sandbox_plan *p, const struct runner_identity *id, char *out,
+		    size_t outsz)
+{
+	snprintf(out, outsz, "%s-%.8s-fw", p->name_base, id->run_id);
 }
 
 /* The host's own addresses (every interface) as --guard-host options: the
@@ -160,11 +184,11 @@ void pod_handle_line(struct pod *pod, const char *line, size_t len)
 	if (strncmp(text, "READY", 5) == 0 && (text[5] == ' ' || !text[5])) {
 		pod->ready = true;
 		if (sp && (j = cJSON_Parse(sp + 1))) {
-			cJSON *ms = cJSON_GetObjectItemCaseSensitive(j, "ms");
+			cleanup_json cJSON *ready = j;
+			cJSON *ms = cJSON_GetObjectItemCaseSensitive(ready, "ms");
 
 			if (cJSON_IsNumber(ms))
 				pod->ready_ms = ms->valuedouble;
-			cJSON_Delete(j);
 		}
 	} else if (strncmp(text, "ERROR ", 6) == 0) {
 		pod->failed = true;
@@ -269,60 +293,76 @@ static bool never(const struct pod *pod)
 	return false;
 }
 
-int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
-	      const struct runner_identity *id, const struct rundir *rd, struct cs_err *err)
+void pod_init(struct pod *pod)
 {
-	char path[400];
-	cJSON *body, *resp = NULL, *cid;
-	struct buf early;
-	long st;
-
-	(void)rd;
 	memset(pod, 0, sizeof *pod);
 	pod->sock = -1;
 	pod->records = cJSON_CreateArray();
 	buf_init(&pod->line, POD_LINE_MAX + 1);
 	buf_init(&pod->err_tail, POD_ERR_TAIL * 2 + 1);
 	mux_init(&pod->mux, on_stream, pod);
+}
+
+int pod_create(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
+	       const struct runner_identity *id, struct cs_err *err)
+{
+	cleanup_json cJSON *body = pod_create_body(p, id, err);
+	long st;
+
+	if (!body)
+		return -1;
+	pod_owner_name(p, id, pod->owner_name, sizeof pod->owner_name);
+	st = ctr_create(d, pod->owner_name, body, pod->owner_id, sizeof pod->owner_id, err);
+	if (st == 201)
+		return 0;
+	if (st >= 400 && p->network)
+		cs_hint(err, "check that the Docker network '%s' exists (--network)", p->network);
+	return cs_wrap(err, "creating the sandbox's network owner");
+}
+
+int pod_attach(struct pod *pod, struct docker *d, struct cs_err *err)
+{
+	cleanup_buf struct buf early;
+	char path[400], tail[128];
+
 	buf_init(&early, 1u << 16);
-
-	body = pod_owner_body(p, id, NULL);
-	if (pod_host_addrs(cJSON_GetObjectItemCaseSensitive(body, "Cmd"), err) < 0) {
-		cJSON_Delete(body);
-		buf_free(&early);
-		return cs_wrap(err, "configuring the sandbox's firewall");
-	}
-	snprintf(pod->owner_name, sizeof pod->owner_name, "%s-%.8s-fw", p->name_base, id->run_id);
-	snprintf(path, sizeof path, "/containers/create?name=%s", pod->owner_name);
-	st = docker_call_json(d, "POST", path, body, &resp, err);
-	cJSON_Delete(body);
-	if (st != 201) {
-		cJSON_Delete(resp);
-		if (st >= 400 && p->network)
-			cs_hint(err, "check that the Docker network '%s' exists (--network)", p->network);
-		return cs_wrap(err, "creating the sandbox's network owner");
-	}
-	cid = cJSON_GetObjectItemCaseSensitive(resp, "Id");
-	if (cJSON_IsString(cid))
-		snprintf(pod->owner_id, sizeof pod->owner_id, "%s", cid->valuestring);
-	cJSON_Delete(resp);
-	if (!pod->owner_id[0])
-		return cs_fail(err, EPROTO, "creating the network owner: no Id in the answer");
-
-	snprintf(path, sizeof path, "/containers/%s/attach?stream=1&stdin=0&stdout=1&stderr=1",
-		 pod->owner_id);
+	ctr_attach_tail(tail, sizeof tail, false, false);
+	if (ctr_path(path, sizeof path, pod->owner_id, tail) < 0)
+		return cs_fail(err, ENAMETOOLONG, "container id");
 	pod->sock = docker_hijack(d, path, NULL, &early, err);
-	if (pod->sock < 0) {
-		buf_free(&early);
+	if (pod->sock < 0)
 		return cs_wrap(err, "attaching to the sandbox's network owner");
-	}
 	fcntl(pod->sock, F_SETFL, fcntl(pod->sock, F_GETFL) | O_NONBLOCK);
 	if (early.len)
 		mux_feed(&pod->mux, early.data, early.len);
-	buf_free(&early);
-	snprintf(path, sizeof path, "/containers/%s/start", pod->owner_id);
-	st = docker_call_json(d, "POST", path, NULL, NULL, err);
-	if (st < 0 || st >= 300) {
+	return 0;
+}
+
+/* Why the owner never said READY, for the error message. */
+static void not_ready(const struct pod *pod, struct cs_err *err)
+{
+	char tail[600] = "";
+
+	if (pod->err_tail.len) {
+		const char *t = pod->err_tail.data;
+		size_t n = pod->err_tail.len;
+
+		if (n > 500) {
+			t += n - 500;
+			n = 500;
+		}
+		snprintf(tail, sizeof tail, ": %.*s", (int)n, t);
+		for (char *c = tail; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
+	}
+	cs_fail(err, 0, "the sandbox's firewall %s before it was ready%s",
+		pod->eof ? "exited" : "did not answer", tail);
+}
+
+int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p, struct cs_err *err)
+{
+	if (ctr_start(d, pod->owner_id, err) < 0) {
 		if (p->publish.n)
 			cs_hint(err, "is a published host port (--publish) already in use?");
 		return cs_wrap(err, "starting the sandbox's network owner");
@@ -336,25 +376,7 @@ int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
 		cs_fail(err, 0, "the sandbox's firewall failed to start: %s", pod->error);
 		return cs_hint(err, "nothing was started (fail closed); 'codex-sandbox doctor' checks nftables support");
 	}
-	{
-		char tail[600] = "";
-
-		if (pod->err_tail.len) {
-			const char *t = pod->err_tail.data;
-			size_t n = pod->err_tail.len;
-
-			if (n > 500) {
-				t += n - 500;
-				n = 500;
-			}
-			snprintf(tail, sizeof tail, ": %.*s", (int)n, t);
-			for (char *c = tail; *c; c++)
-				if (*c == '\n' || *c == '\r')
-					*c = ' ';
-		}
-		cs_fail(err, 0, "the sandbox's firewall %s before it was ready%s",
-			pod->eof ? "exited" : "did not answer", tail);
-	}
+	not_ready(pod, err);
 	return cs_hint(err, "nothing was started (fail closed); run 'codex-sandbox doctor'");
 }
 
@@ -430,67 +452,65 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 	return lines;
 }
 
+/* --log-blocked: one JSON record a line.  The name is guessable and may sit
+ * in the project the sandbox writes: atomic.h creates the temporary afresh,
+ * never through a link or a FIFO planted there, and replaces only the
+ * name's own directory entry. */
 static void write_log(const cJSON *records, const char *path)
 {
-	char tmp[4200];
+	cleanup_atomic struct atomic_file f = { .fd = -1, .dirfd = -1 };
+	struct atomic_opts o = { .mode = 0644 };
+	struct cs_err e = { 0 };
 	const cJSON *r;
-	FILE *f;
 
-	int fd;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	/* The name is guessable and may sit in the project the sandbox writes:
-	 * create it afresh, never through a link or a FIFO planted there. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		fprintf(stderr, "codex-sandbox: cannot write --log-blocked %s: %s\n", path, strerror(errno));
-		return;
-	}
+	if (atomic_begin_path(&f, path, &e) < 0)
+		goto fail;
 	cJSON_ArrayForEach(r, records) {
-		char *line = cJSON_PrintUnformatted(r);
+		cleanup_free char *line = cJSON_PrintUnformatted(r);
 
-		if (line) {
-			fprintf(f, "%s\n", line);
-			free(line);
+		if (line && (fd_write_all(f.fd, line, strlen(line)) < 0 || fd_write_all(f.fd, "\n", 1) < 0)) {
+			cs_fail(&e, errno, "writing %s", path);
+			goto fail;
 		}
 	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		fprintf(stderr, "codex-sandbox: cannot write --log-blocked %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-	}
+	if (atomic_commit(&f, &o, &e) == 0)
+		return;
+fail:
+	cs_wrap(&e, "cannot write --log-blocked %s", path);
+	cs_err_print(&e, "codex-sandbox");
 }
 
-void pod_stop(struct pod *pod, struct docker *d, const struct sandbox_plan *p)
+void pod_ask_summary(struct pod *pod, struct docker *d)
 {
-	char path[200];
+	enum sig_abort saved_abort;
 	struct cs_err e = { 0 };
+	char path[200];
 
+	if (!pod->owner_id[0] || !pod->ready || pod->eof || pod->sock < 0)
+		return;
+	saved_abort = sig_swap_abort(SIG_ABORT_NEVER);
+	/* SIGTERM: the firewall prints its SUMMARY lines and exits. */
+	if (ctr_path(path, sizeof path, pod->owner_id, CTR_KILL_TERM) == 0)
+		docker_call(d, "POST", path, NULL, NULL, &e);
+	read_until(pod, never, POD_STOP_TIMEOUT_MS, false);
+	sig_swap_abort(saved_abort);
+}
+
+void pod_finish(struct pod *pod, struct docker *d, const struct sandbox_plan *p)
+{
 	if (pod->owner_id[0]) {
-		enum sig_abort saved_abort = sig_swap_abort(SIG_ABORT_NEVER);
-
-		if (pod->ready && !pod->eof && pod->sock >= 0) {
-			/* SIGTERM: the firewall prints its SUMMARY lines and exits. */
-			snprintf(path, sizeof path, "/containers/%s/kill?signal=SIGTERM", pod->owner_id);
-			docker_call(d, "POST", path, NULL, NULL, &e);
-			read_until(pod, never, POD_STOP_TIMEOUT_MS, false);
-		}
-		sig_swap_abort(saved_abort);
-		docker_remove_container(d, pod->owner_id, false);
+		ctr_remove(d, pod->owner_id, false);
 		pod->owner_id[0] = '\0';
 	}
 	if (pod->sock >= 0)
 		close(pod->sock);
 	pod->sock = -1;
 	if (pod->records && pod->ready) {
-		struct buf text;
+		cleanup_buf struct buf text;
 
 		buf_init(&text, 1u << 20);
 		if (pod_summary_text(pod->records, &text) > 0)
 			fprintf(stderr, "codex-sandbox: network summary:\n%s", text.data);
-		buf_free(&text);
 		if (p->log_blocked)
 			write_log(pod->records, p->log_blocked);
 	}

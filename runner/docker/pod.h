@@ -35,20 +35,33 @@ struct pod {
 	bool eof;
 };
 
-/* Create, attach and start the owner; wait for READY. */
-int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
-	      const struct runner_identity *id, const struct rundir *rd, struct cs_err *err);
+/* The owner's life, one engine request a step (the run's step table):
+ * init, create, attach (hijacked, before start: no line is lost), start
+ * and wait for READY; at the end ask for its summary and finish. */
+void pod_init(struct pod *pod);
+int pod_create(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
+	       const struct runner_identity *id, struct cs_err *err);
+int pod_attach(struct pod *pod, struct docker *d, struct cs_err *err);
+int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p, struct cs_err *err);
 /* Read what is available on the owner's stream (session extra fd).
  * Returns -1 when the stream ended (the owner died). */
 int pod_drain(struct pod *pod);
-/* Ask the owner for its summary (SIGTERM), collect it, remove the owner,
- * print what was blocked and write --log-blocked.  Safe to call on an
- * unstarted pod. */
-void pod_stop(struct pod *pod, struct docker *d, const struct sandbox_plan *p);
+/* A ready owner: SIGTERM, and collect the SUMMARY lines it prints. */
+void pod_ask_summary(struct pod *pod, struct docker *d);
+/* Remove the owner, print what was blocked, write --log-blocked, free.
+ * Safe on a pod that was only initialised. */
+void pod_finish(struct pod *pod, struct docker *d, const struct sandbox_plan *p);
 
-/* The owner's create body (pure; tests). */
-cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity *id,
-		      const char *resolv_conf);
+/* The owner's create body (pure; tests), and with the host's addresses
+ * added (pod_host_addrs): what pod_create sends.  NULL with ERR. */
+cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity *id);
+cJSON *pod_create_body(const struct sandbox_plan *p, const struct runner_identity *id,
+		       struct cs_err *err);
+void pod_owner_name(const struct sandbox_plan *p, const struct runner_identity *id, char *out,
+		    size_t outsz);
+/* doctor's probe: `codex-firewall check` with exactly the owner's
+ * privileges, no network. */
+cJSON *pod_check_body(const char *image, const struct runner_identity *id);
 /* Append "--guard-host ADDR" to CMD for every address of this host (every
  * interface) that the guard does not already refuse by range.  Returns 0,
  * or -1 with ERR (getifaddrs failed, more than GUARD_MAX_HOST). */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "runner/core/sig.h"
 
 int proc_run(char *const argv[], const char *label, struct cs_err *err)
@@ -16,7 +17,7 @@ int proc_run(char *const argv[], const char *label, struct cs_err *err)
 	static const char spin[] = "|/-\\";
 	bool tty = isatty(STDERR_FILENO);
 	struct timespec t0, now, tick = { 0, 200 * 1000 * 1000 };
-	pid_t pid;
+	cleanup_pid pid_t pid = -1;
 	int ws, i = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -33,13 +34,15 @@ int proc_run(char *const argv[], const char *label, struct cs_err *err)
 	for (;;) {
 		pid_t r = waitpid(pid, &ws, WNOHANG);
 
-		if (r == pid)
+		if (r == pid) {
+			steal_pid(&pid);  /* reaped */
 			break;
+		}
 		if (r < 0 && errno != EINTR)
 			return cs_fail(err, errno, "waitpid");
 		if (sig_terminating()) {
 			kill(pid, SIGTERM);
-			waitpid(pid, &ws, 0);
+			waitpid(steal_pid(&pid), &ws, 0);
 			return cs_fail(err, EINTR, "interrupted while %s", label);
 		}
 		if (tty && label) {

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/docker/docker.h"
+#include "common/util.h"
+#include "runner/docker/ctr_ops.h"
 
 
 static const char *label(const cJSON *labels, const char *k)
@@ -16,17 +17,15 @@ static const char *label(const cJSON *labels, const char *k)
 
 int sweep_orphans(struct docker *d, const struct runner_identity *self)
 {
-	cJSON *list = NULL, *c;
+	cleanup_json cJSON *list = NULL;
+	cJSON *c;
 	struct cs_err e = { 0 };
 	int removed = 0;
 	long st;
 
-	st = docker_call_json(d, "GET", "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22"
-			      LABEL_MANAGED "%3D1%22%5D%7D", NULL, &list, &e);
-	if (st != 200) {
-		cJSON_Delete(list);
+	st = docker_call_json(d, "GET", SWEEP_LIST_PATH, NULL, &list, &e);
+	if (st != 200)
 		return 0;
-	}
 	/* Sandboxes first: they live in their owner's network namespace. */
 	for (int pass = 0; pass < 2; pass++) {
 		cJSON_ArrayForEach(c, list) {
@@ -45,13 +44,12 @@ int sweep_orphans(struct docker *d, const struct runner_identity *self)
 					       label(labels, LABEL_PREFIX "boot-id"),
 					       label(labels, LABEL_PREFIX "pidns"), self))
 				continue;
-			docker_remove_container(d, id->valuestring, false);
+			ctr_remove(d, id->valuestring, false);
 			fprintf(stderr, "codex-sandbox: removed %s left behind by a runner that is gone\n",
 				cJSON_IsString(n0) ? n0->valuestring + (n0->valuestring[0] == '/') :
 				id->valuestring);
 			removed++;
 		}
 	}
-	cJSON_Delete(list);
 	return removed;
 }

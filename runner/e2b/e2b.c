@@ -652,8 +652,7 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	struct cs_opts po = *o;
 	struct sandbox_plan p;
 	struct plan_e2b k = { 0 };
-	struct plan_env env = { .getenv = cs_getenv, .euid = geteuid(),
-				.stdin_tty = isatty(STDIN_FILENO), .stdout_tty = isatty(STDOUT_FILENO) };
+	struct plan_env env = { .stdin_tty = isatty(STDIN_FILENO), .stdout_tty = isatty(STDOUT_FILENO) };
 	struct e2b_session_opts so = { .connect_tag = E2B_PROC_TAG, .redraw = true };
 	struct job j;
 	struct cs_err e2 = { 0 };

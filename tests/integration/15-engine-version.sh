@@ -12,7 +12,7 @@ chmod 755 "$SD"     # the rootless case runs the runner as the test user
 PIDS=()
 trap 'for x in "${PIDS[@]:-}"; do [ -n "$x" ] && kill "$x" 2>/dev/null; done; tmux_stop; cleanup_projects; rm -rf "$SD"' EXIT
 
-plan 50
+plan 53
 
 # standin NAME [ARGS...]: a stand-in on $SD/NAME.sock logging to $SD/NAME.log.
 standin() {
@@ -60,8 +60,21 @@ is "$(versions std)" "1.52 " "every versioned path it used is /v1.52 (the newest
 is "$(requests std | grep -vE '^[A-Z]+ /v1\.52/')" "GET /version" "the only unversioned request is /version"
 like "$(requests std)" 'POST /v1\.52/containers/[0-9a-f]{64}/attach\?stream=1&stdin=1' "the attach (hijacked) used /v1.52"
 is "$(grep -c '^console-size' "$SD/std.log")" 0 "no ConsoleSize without a terminal"
+reset_log std
 out=$(cd "$p" && via std cs exec -- true </dev/null 2>&1); rc=$?
 is "$rc:$out" "0:" "exec -- true through the stand-in"
+
+# --- the dry run is the list the run executes ----------------------------------
+# The requests the run just sent, in order, with what only the run knows
+# (the API prefix, container ids, the run id in names) as the dry run's
+# placeholders; then the dry run's operations, steps and teardown.
+sent=$(requests std | perl -pe 's{^([A-Z]+) /v\d+\.\d+/}{$1 /}; s{\b([0-9a-f]{64})\b}{$n{$1} //= (++$k == 1 ? "<owner-id>" : "<sandbox-id>")}ge; s{-[0-9a-f]{8}(-fw)?$}{-<run-id>$1}')
+reset_log std
+planned=$(cd "$p" && via std cs --dry-run exec -- true </dev/null | jq -r '.operations[] | select(.method) | "\(.method) \(.path)"')
+is "$sent" "$planned" "the dry run lists the requests the run sends, in the same order"
+like "$(tr '\n' ' ' <<<"$planned")" 'POST /containers/<owner-id>/start.*POST /containers/create\?name=.*POST /containers/<sandbox-id>/start' \
+    "... the firewall started before the sandbox is created"
+is "$(requests std)" "" "... and the dry run asked the engine nothing"
 
 # --- DOCKER_API_VERSION --------------------------------------------------------
 reset_log std

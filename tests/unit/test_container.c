@@ -44,7 +44,7 @@ static cJSON *find_mount(cJSON *mounts, const char *target)
 
 int main(void)
 {
-	plan(31);
+	plan(36);
 	struct sandbox_plan p;
 	struct runner_identity id;
 	struct plan_mount mounts[4] = {
@@ -128,7 +128,7 @@ int main(void)
 		char *pub[] = { "3000:8080", NULL };
 
 		p.publish = (struct strv){ pub, 1 };
-		b = pod_owner_body(&p, &id, NULL);
+		b = pod_owner_body(&p, &id);
 		hc = cJSON_GetObjectItem(b, "HostConfig");
 		is_str(get_str(b, "User"), "0:0", "owner runs as root (added caps need it)");
 		ok(array_has(cJSON_GetObjectItem(hc, "CapDrop"), "ALL"), "owner: CapDrop ALL");
@@ -145,6 +145,21 @@ int main(void)
 		ok(array_has(cJSON_GetObjectItem(b, "Cmd"), "api.openai.com"), "allowlist passed to the firewall");
 		cJSON_Delete(b);
 	}
+	/* doctor's probe: the owner's privileges, from the same base, no network. */
+	b = pod_check_body("img", &id);
+	hc = cJSON_GetObjectItem(b, "HostConfig");
+	is_str(get_str(b, "User"), "0:0", "probe: root, as the owner");
+	ok(array_has(cJSON_GetObjectItem(hc, "CapDrop"), "ALL") &&
+	   cJSON_GetArraySize(cJSON_GetObjectItem(hc, "CapAdd")) == 3 &&
+	   array_has(cJSON_GetObjectItem(hc, "CapAdd"), "NET_ADMIN"), "probe: the owner's capabilities only");
+	ok(array_has(cJSON_GetObjectItem(hc, "SecurityOpt"), "no-new-privileges") &&
+	   cJSON_IsTrue(cJSON_GetObjectItem(hc, "ReadonlyRootfs")), "probe: no-new-privileges, read-only root");
+	is_str(get_str(hc, "NetworkMode"), "none", "probe: no network");
+	ok(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "Labels"), LABEL_MANAGED) &&
+	   array_has(cJSON_GetObjectItem(b, "Cmd"), "check") &&
+	   array_has(cJSON_GetObjectItem(b, "Entrypoint"), SANDBOX_FIREWALL),
+	   "probe: ours (swept if left), codex-firewall check");
+	cJSON_Delete(b);
 	allowlist_free(&p.allow);
 	return tap_done();
 }

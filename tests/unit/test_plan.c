@@ -11,7 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/env.h"
 #include "runner/core/plan.h"
+#include "runner/core/plan_json.h"
+#include "runner/core/plan_network.h"
 
 static char root[PATH_MAX];
 static const char *env_keys[16];
@@ -82,12 +85,13 @@ static void write_file(const char *path, const char *text)
 static int build(struct sandbox_plan *p, struct cs_err *e, const char *cwd, char **argv)
 {
 	struct cs_opts o;
-	struct plan_env env = { .getenv = fake_getenv, .cwd = cwd, .euid = 1000 };
+	struct plan_env env = { .cwd = cwd };
 	int argc = 0, rc;
 
 	while (argv[argc])
 		argc++;
 	cs_err_clear(e);
+	env_use(fake_getenv);
 	memset(p, 0, sizeof *p);
 	if (cli_parse(argc, argv, &o, e) < 0) {
 		cli_free(&o);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/env.h"
 #include "runner/core/plan.h"
 
 static char root[PATH_MAX], wd[PATH_MAX], out[PATH_MAX];
@@ -52,12 +53,13 @@ static void reset(void)
 static int build(struct sandbox_plan *p, struct cs_err *e, char **argv)
 {
 	struct cs_opts o;
-	struct plan_env env = { .getenv = fake_getenv, .cwd = wd, .euid = 1000 };
+	struct plan_env env = { .cwd = wd };
 	int argc = 0, rc;
 
 	while (argv[argc])
 		argc++;
 	cs_err_clear(e);
+	env_use(fake_getenv);
 	memset(p, 0, sizeof *p);
 	if (cli_parse(argc, argv, &o, e) < 0) {
 		cli_free(&o);
