@@ -1,6 +1,6 @@
 /* The plan translated for E2B: knobs, refused options, the create request,
  * the wrapper every sandbox-user process runs through, what to upload. */
-#include "runner/e2b/e2b_int.h"
+#include "runner/e2b/e2b_setup.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "runner/e2b/e2b_api.h"
-#include "runner/e2b/e2b_int.h"
+#include "runner/e2b/e2b_setup.h"
 #include "common/env.h"
 
 static const char *keys[8], *vals[8];
