@@ -16,8 +16,6 @@
 #include "runner/core/cli.h"
 #include "runner/core/plan_egress_e2b.h"
 
-struct sandbox_plan;
-
 #define PLAN_E2B_DEFAULT_LIMIT (512ull << 20)   /* CODEX_SANDBOX_E2B_SYNC_LIMIT */
 #define E2B_DEFAULT_DOMAIN "e2b.app"
 #define E2B_USER "user"              /* the sandbox user of E2B templates */
@@ -43,19 +41,12 @@ struct plan_e2b {
 	struct strv notes;     /* options E2B ignores, said once before the run */
 };
 
-/* Fill P->e2b from O, the rest of P and the environment (cs_getenv): for
- * attach the knobs and settings only.  0, or -1 with ERR naming the
- * variable or option and the fix. */
-int plan_e2b(const struct cs_opts *o, struct sandbox_plan *p, struct cs_err *err);
 void plan_e2b_free(struct plan_e2b *e);
 /* The knobs alone. */
 int plan_e2b_knobs(struct plan_e2b *k, struct cs_err *err);
 /* The client's settings alone (doctor, which has no plan). */
 int e2b_cfg_load(struct e2b_cfg *c, struct cs_err *err);
 void e2b_cfg_free(struct e2b_cfg *c);
-/* Options the local backend has and E2B cannot honour: refused (with the
- * fix) or, when harmless, listed in NOTES. */
-int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct cs_err *err);
 /* The plan JSON's "e2b" part: settings (the key "(hidden)"), knobs, the
  * egress mapping, the notes. */
 cJSON *plan_e2b_json(const struct plan_e2b *e);
