@@ -1,7 +1,7 @@
 /* E2B client plumbing: settings resolved as the official SDK resolves them,
  * libcurl handles with bounded bodies, aborting on signals, one-line error
  * texts.  The control plane is in e2b_api.c, envd in e2b_envd.c. */
-#include "runner/e2b/e2b_api.h"
+#include "runner/e2b/e2b_http.h"
 
 #include <errno.h>
 #include <poll.h>

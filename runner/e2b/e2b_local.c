@@ -1,7 +1,7 @@
 /* The local half of the sync: opening paths beneath a root without ever
  * following a symlink, listing what to upload (git or a walk), and asking
  * git what .gitignore ignores. */
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_local.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 #include "runner/core/plan.h"
 
 /* The layout in the sandbox mirrors the local one: the project at

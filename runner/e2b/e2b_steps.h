@@ -12,7 +12,7 @@
 #include "runner/core/rundir.h"
 #include "runner/core/writeback.h"
 #include "runner/e2b/e2b_api.h"
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 
 #define AUTH_MAX (1u << 20)
 

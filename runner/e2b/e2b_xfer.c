@@ -1,7 +1,7 @@
 /* Moving files: the upload in batches (the SDK's multi-file /files write)
  * and the pull at the end (the sandbox lists, we compare, download what
  * changed, and apply it under the never-overwrite rule). */
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
