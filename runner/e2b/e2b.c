@@ -328,6 +328,28 @@ int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err)
 
 /* ---- attach ------------------------------------------------------------------- */
 
+/* The sandbox's metadata: its project on the host (WORKDIR), whether its
+ * command runs on a PTY; refused when codex-sandbox did not start it. */
+static int attach_metadata(struct job *j, char *workdir, size_t n, bool *remote_tty,
+			   struct cs_err *err)
+{
+	cleanup_json cJSON *d = NULL;
+	const cJSON *md, *wd, *tty;
+
+	if (e2b_info(&j->cl, j->sb.id, &d, err) < 0)
+		return -1;
+	md = cJSON_GetObjectItemCaseSensitive(d, "metadata");
+	wd = cJSON_GetObjectItemCaseSensitive(md, "workdir");
+	tty = cJSON_GetObjectItemCaseSensitive(md, "tty");
+	if (!cJSON_IsString(wd) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tool"))) {
+		cs_fail(err, 0, "E2B sandbox %s was not started by codex-sandbox", j->sb.id);
+		return cs_hint(err, "attach takes the id printed by codex-sandbox --keep");
+	}
+	snprintf(workdir, n, "%s", wd->valuestring);
+	*remote_tty = cJSON_IsString(tty) && strcmp(tty->valuestring, "1") == 0;
+	return 0;
+}
+
 int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 {
 	struct cs_opts po = *o;
@@ -337,10 +359,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	struct e2b_session_opts so = { .connect_tag = E2B_PROC_TAG, .redraw = true };
 	struct job j;
 	struct cs_err e2 = { 0 };
-	cJSON *d = NULL;
-	const cJSON *md;
 	char cwd[PATH_MAX], workdir[PATH_MAX] = "";
-	bool remote_tty;
+	bool remote_tty = false;
 	int rc = -1, sig = 0, status = 0, r;
 
 	memset(&j, 0, sizeof j);
@@ -353,19 +373,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 		goto out_noplan;
 	if (e2b_connect(&j.cl, o->attach_id, j.k->ttl, &j.sb, err) < 0)
 		goto out_noplan;
-	if (e2b_info(&j.cl, j.sb.id, &d, err) < 0)
+	if (attach_metadata(&j, workdir, sizeof workdir, &remote_tty, err) < 0)
 		goto out_noplan;
-	md = cJSON_GetObjectItemCaseSensitive(d, "metadata");
-	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "workdir")) ||
-	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tool"))) {
-		cs_fail(err, 0, "E2B sandbox %s was not started by codex-sandbox", j.sb.id);
-		cs_hint(err, "attach takes the id printed by codex-sandbox --keep");
-		goto out_noplan;
-	}
-	snprintf(workdir, sizeof workdir, "%s",
-		 cJSON_GetObjectItemCaseSensitive(md, "workdir")->valuestring);
-	remote_tty = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tty")) &&
-		     strcmp(cJSON_GetObjectItemCaseSensitive(md, "tty")->valuestring, "1") == 0;
 	if (!po.work_dir)
 		po.work_dir = workdir;
 	if (!getcwd(cwd, sizeof cwd)) {
@@ -429,7 +438,6 @@ out:
 	}
 	plan_free(&p);
 out_noplan:
-	cJSON_Delete(d);
 	job_free(&j);
 	plan_e2b_free(&k);
 	return err->set ? -1 : rc;
