@@ -19,14 +19,9 @@
  * table like docker_dry_run). */
 static int dry_run(const struct sandbox_plan *p, struct cs_err *err)
 {
-	cleanup_free char *json = NULL;
-
 	if (p->backend != BACKEND_E2B)
 		return docker_dry_run(p, err);
-	json = plan_to_json(p);
-	if (!json)
-		return cs_fail(err, ENOMEM, "out of memory");
-	return e2b_dry_run(p, json, err);
+	return e2b_dry_run(p, err);
 }
 
 int cmd_run(const struct cs_opts *o, struct cs_err *err)

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "runner/core/codex_cmd.h"
 #include "runner/core/plan_discover.h"
+#include "runner/core/plan_e2b_plan.h"
 #include "runner/core/plan_env_vars.h"
 #include "runner/core/plan_mounts.h"
 #include "runner/core/plan_network.h"

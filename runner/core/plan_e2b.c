@@ -4,10 +4,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/env.h"
-#include "runner/core/plan.h"
+#include "common/util.h"
 
 long long plan_parse_size(const char *s)
 {
@@ -81,13 +84,109 @@ int plan_e2b_knobs(struct plan_e2b *k, struct cs_err *err)
 	return 0;
 }
 
-int plan_e2b(const struct cs_opts *o, struct sandbox_plan *p, struct cs_err *err)
+/* ---- the client's settings -------------------------------------------------- */
+
+static char *env_or_null(const char *name)
 {
-	(void)o;
-	return plan_e2b_knobs(&p->e2b, err);
+	const char *v = cs_getenv(name);
+
+	return v && *v ? strdup(v) : NULL;
+}
+
+static void trim_slash(char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+static int check_url(const char *name, const char *url, struct cs_err *err)
+{
+	if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		cs_fail(err, 0, "%s='%s' is not an http:// or https:// URL", name, url);
+		return cs_hint(err, "set %s to the E2B endpoint (or unset it for E2B's cloud)", name);
+	}
+	return 0;
+}
+
+int e2b_cfg_load(struct e2b_cfg *c, struct cs_err *err)
+{
+	const char *dbg = cs_getenv("E2B_DEBUG");
+
+	memset(c, 0, sizeof *c);
+	c->api_key = env_or_null("E2B_API_KEY");
+	c->domain = env_or_null("E2B_DOMAIN");
+	if (!c->domain)
+		c->domain = strdup(E2B_DEFAULT_DOMAIN);
+	c->debug = dbg && strcasecmp(dbg, "true") == 0;
+	c->api_url = env_or_null("E2B_API_URL");
+	if (!c->api_url && c->domain) {
+		if (c->debug)
+			c->api_url = strdup("http://localhost:3000");
+		else if (asprintf(&c->api_url, "https://api.%s", c->domain) < 0)
+			c->api_url = NULL;
+	}
+	c->sandbox_url = env_or_null("E2B_SANDBOX_URL");
+	if (!c->sandbox_url && c->debug)
+		c->sandbox_url = strdup("http://localhost:49983");
+	if (!c->domain || !c->api_url)
+		return cs_fail(err, ENOMEM, "out of memory");
+	trim_slash(c->api_url);
+	trim_slash(c->sandbox_url);
+	if (check_url("E2B_API_URL", c->api_url, err) < 0 ||
+	    check_url("E2B_SANDBOX_URL", c->sandbox_url, err) < 0)
+		return -1;
+	return 0;
+}
+
+void e2b_cfg_free(struct e2b_cfg *c)
+{
+	free(c->api_key);
+	free(c->domain);
+	free(c->api_url);
+	free(c->sandbox_url);
+	memset(c, 0, sizeof *c);
 }
 
 void plan_e2b_free(struct plan_e2b *e)
 {
-	(void)e;
+	e2b_cfg_free(&e->cfg);
+	e2b_egress_free(&e->eg);
+	strv_free(&e->notes);
+}
+
+static void add_strv(cJSON *o, const char *name, const struct strv *v)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, name);
+
+	for (size_t i = 0; a && i < v->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v->v[i]));
+}
+
+cJSON *plan_e2b_json(const struct plan_e2b *e)
+{
+	cJSON *x = cJSON_CreateObject(), *o;
+
+	if (!x)
+		return NULL;
+	cJSON_AddStringToObject(x, "api_url", e->cfg.api_url ? e->cfg.api_url : "?");
+	if (e->cfg.sandbox_url)
+		cJSON_AddStringToObject(x, "sandbox_url", e->cfg.sandbox_url);
+	cJSON_AddStringToObject(x, "domain", e->cfg.domain ? e->cfg.domain : "?");
+	cJSON_AddStringToObject(x, "api_key", e->cfg.api_key ? "(hidden)"
+				: "(not set: E2B_API_KEY is required)");
+	o = cJSON_AddObjectToObject(x, "egress");
+	add_strv(o, "allowOut", &e->eg.allow_out);
+	add_strv(o, "denyOut", &e->eg.deny_out);
+	add_strv(o, "weaker_than_local", &e->eg.weaker);
+	add_strv(o, "narrower_than_local", &e->eg.narrower);
+	add_strv(x, "notes", &e->notes);
+	o = cJSON_AddObjectToObject(x, "timeouts");
+	cJSON_AddNumberToObject(o, "sandbox_s", e->ttl);
+	cJSON_AddNumberToObject(o, "keepalive_s", e->keepalive);
+	cJSON_AddNumberToObject(o, "kept_s", e->keep_ttl);
+	cJSON_AddNumberToObject(o, "sync_back_s", e->sync_secs);
+	cJSON_AddNumberToObject(x, "sync_limit_bytes", (double)e->limit);
+	return x;
 }

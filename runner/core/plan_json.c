@@ -165,6 +165,8 @@ cJSON *plan_json(const struct sandbox_plan *p)
 	add_files(root, p);
 	add_env(root, p);
 	add_network(root, p);
+	if (p->backend == BACKEND_E2B)
+		cJSON_AddItemToObject(root, "e2b", plan_e2b_json(&p->e2b));
 	return root;
 }
 

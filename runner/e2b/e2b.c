@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,40 +22,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/e2b/e2b_int.h"
+#include "runner/core/ops.h"
+#include "runner/e2b/e2b_setup.h"
+#include "runner/e2b/e2b_steps.h"
 #include "runner/e2b/e2b_session.h"
 #include "runner/e2b/e2b_state.h"
 #include "runner/core/prepare.h"
 #include "runner/core/sig.h"
 #include "runner/core/tty.h"
 #include "runner/core/writeback.h"
+#include "common/env.h"
 #include "common/util.h"
-
-#define AUTH_MAX (1u << 20)
-
-struct job {
-	const struct sandbox_plan *p;
-	struct e2b_client cl;
-	struct e2b_sandbox sb;
-	struct plan_e2b k;
-	struct e2b_egress eg;
-	struct sync_scan project, home;
-	struct sync_tree trees[3];
-	size_t n_trees;
-	char run_id[33];
-	bool created;      /* a sandbox of ours exists */
-	bool ran;          /* something ran in it: its files come back */
-	bool attached;     /* attach: the sandbox was not created by this run */
-	bool lost;         /* the connection was lost with the command still running */
-	struct strv notes; /* options E2B ignores, said once with the egress notice */
-	struct writeback wb;    /* --auth-writeback */
-	struct rundir wbdir;    /* its private directory on the host */
-};
-
-static const char *real_getenv(const char *name)
-{
-	return getenv(name);
-}
 
 static void job_free(struct job *j)
 {
@@ -64,10 +40,8 @@ static void job_free(struct job *j)
 		strv_free(&j->trees[i].excludes);
 		sync_list_free(&j->trees[i].manifest);
 	}
-	strv_free(&j->notes);
 	sync_scan_free(&j->project);
 	sync_scan_free(&j->home);
-	e2b_egress_free(&j->eg);
 	e2b_sandbox_free(&j->sb);
 	e2b_client_free(&j->cl);
 }
@@ -106,231 +80,10 @@ static int make_trees(struct job *j, bool project_git, struct cs_err *err)
 	return 0;
 }
 
-/* E2B must hold exactly the rules we asked for: a self-hosted or older API
- * that ignores `network` would otherwise run open, silently. */
-static int verify_egress(struct job *j, struct e2b_client *cl, struct cs_err *err)
-{
-	cJSON *d = NULL;
-	const cJSON *net, *allow, *deny, *it;
-	size_t n = 0;
-	bool all_denied = false, ok = true;
-
-	if (e2b_info(cl, j->sb.id, &d, err) < 0)
-		return cs_wrap(err, "checking the sandbox's egress rules");
-	net = cJSON_GetObjectItemCaseSensitive(d, "network");
-	allow = cJSON_GetObjectItemCaseSensitive(net, "allowOut");
-	deny = cJSON_GetObjectItemCaseSensitive(net, "denyOut");
-	cJSON_ArrayForEach(it, deny)
-		if (cJSON_IsString(it) && strcmp(it->valuestring, "0.0.0.0/0") == 0)
-			all_denied = true;
-	cJSON_ArrayForEach(it, allow) {
-		bool ours = false;
-
-		for (size_t i = 0; cJSON_IsString(it) && i < j->eg.allow_out.n; i++)
-			ours |= strcmp(it->valuestring, j->eg.allow_out.v[i]) == 0;
-		ok &= ours;
-		n++;
-	}
-	ok &= cJSON_IsObject(net) && all_denied && n == j->eg.allow_out.n;
-	cJSON_Delete(d);
-	if (!ok) {
-		cs_fail(err, 0, "E2B did not confirm the egress rules it was given (network.denyOut "
-			"0.0.0.0/0 and the allowlist); refusing to run with open egress");
-		return cs_hint(err, "this E2B API does not enforce network rules; use E2B's cloud "
-			       "API or run locally (--backend docker)");
-	}
-	return 0;
-}
-
-/* As few processes as possible (each costs a fork before the first byte):
- * the Codex home root's 1777, root's auth.json 0444 (uploaded as root, so
- * already root's).  The project directory is the user's: the uploads, or
- * MakeDir for an empty project, create it. */
-static const char root_script[] =
-	"set -e\n"
-	"cd -P .\n"
-	"R=$PWD; [ \"$R\" = / ] && R=\n"
-	"install -d -o 0 -g 0 -m 1777 \"$R" E2B_REMOTE_CODEX_HOME "\"\n"
-	"a=\"$R" E2B_REMOTE_CODEX_HOME "/auth.json\"\n"
-	"[ ! -e \"$a\" ] || chmod \"$1\" \"$a\"\n";
-
-/* Root's part: the effective allowlist, auth.json (root-owned, 0444, in the
- * root-owned sticky Codex home: readable, not replaceable, by the user).
- * With --auth-writeback auth.json is the user's instead (0600), the private
- * copy writeback.c brings back at the end. */
-static int root_setup(struct job *j, struct e2b_client *cl, bool allowlist, struct cs_err *err)
-{
-	const struct sandbox_plan *p = j->p;
-	bool rw = j->wb.active;
-	const char *argv[] = { "/bin/sh", "-c", root_script, "codex-sandbox-setup",
-			       rw ? "0600" : "0444", NULL };
-	struct e2b_proc proc = { .user = "root", .argv = argv, .cwd = "/",
-				 .label = "preparing the layout as root" };
-	struct e2b_file f[2], ua;
-	struct buf errout;
-	size_t n = 0;
-	int fd = -1, status = 0, rc = -1;
-
-	if (allowlist)
-		f[n++] = (struct e2b_file){ .remote = E2B_REMOTE_ALLOWED, .fd = -1,
-					    .data = p->allow_text, .size = strlen(p->allow_text) };
-	if (p->auth_file) {
-		const char *src = rw ? j->wb.private_copy : p->auth_file;
-		struct stat st;
-
-		/* Non-blocking: a fifo there must not hang us; it is then
-		 * refused as not a regular file. */
-		fd = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AUTH_MAX) {
-			cs_fail(err, fd < 0 ? errno : EINVAL, "reading %s", src);
-			goto out;
-		}
-		ua = (struct e2b_file){ .remote = E2B_REMOTE_CODEX_HOME "/auth.json", .fd = fd,
-					.size = (uint64_t)st.st_size };
-		if (!rw)
-			f[n++] = ua;
-		else if (e2b_upload(cl, &j->sb, E2B_USER, &ua, 1, false, err) < 0)
-			goto out;
-	}
-	if (n && e2b_upload(cl, &j->sb, "root", f, n, false, err) < 0)
-		goto out;
-	buf_init(&errout, 1u << 16);
-	if (e2b_run(cl, &j->sb, &proc, NULL, &errout, &status, err) == 0 && status != 0) {
-		cs_fail(err, 0, "preparing the sandbox as root failed (status %d): %.300s", status,
-			errout.data ? errout.data : "");
-		cs_hint(err, "the template needs /bin/sh, GNU coreutils and a user '%s'", E2B_USER);
-	}
-	buf_free(&errout);
-	rc = err->set ? -1 : 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-static int upload_user(struct job *j, struct cs_err *err)
-{
-	const struct sync_scan *scans[2] = { &j->project, &j->home };
-	struct sync_fixups fx;
-	char path[2][128];
-	struct e2b_file f[2];
-	size_t n = 0;
-	int rc = -1;
-
-	buf_init(&fx.exec, SYNC_LISTING_MAX);
-	buf_init(&fx.links, SYNC_LISTING_MAX);
-	fprintf(stderr, "codex-sandbox: uploading %zu files (%.1f MiB) to the sandbox%s\n",
-		j->project.files.n + j->home.files.n,
-		(double)(j->project.bytes + j->home.bytes) / (1 << 20),
-		j->project.used_git ? " (.gitignore respected)" : "");
-	if (j->project.links_out || j->project.special || j->project.unsafe)
-		fprintf(stderr, "codex-sandbox: not uploaded: %zu symlinks pointing outside the "
-			"project, %zu special files, %zu unsafe names (e.g. %s)\n",
-			j->project.links_out, j->project.special, j->project.unsafe,
-			j->project.first_skipped);
-	if (sync_fixups_build(&j->project, &fx, err) < 0)
-		goto out;
-	if (fx.exec.len) {
-		snprintf(path[n], sizeof path[n], "/tmp/codex-sandbox-%s/exec", j->run_id);
-		f[n] = (struct e2b_file){ .remote = path[n], .fd = -1, .data = fx.exec.data,
-					  .size = fx.exec.len };
-		n++;
-	}
-	if (fx.links.len) {
-		snprintf(path[n], sizeof path[n], "/tmp/codex-sandbox-%s/links", j->run_id);
-		f[n] = (struct e2b_file){ .remote = path[n], .fd = -1, .data = fx.links.data,
-					  .size = fx.links.len };
-		n++;
-	}
-	/* One request for a small project: its files, the Codex home's, the fixups. */
-	if (sync_upload(&j->cl, &j->sb, j->trees, scans, 2, f, n, err) < 0)
-		goto out;
-	if (!j->trees[0].manifest.n) {
-		/* An empty project: its directory, made by (and for) the user. */
-		cJSON *req = cJSON_CreateObject();
-		char code[64];
-		int r;
-
-		cJSON_AddStringToObject(req, "path", j->p->sandbox_work_dir);
-		r = e2b_rpc(&j->cl, &j->sb, "filesystem.Filesystem/MakeDir", E2B_USER, req, NULL,
-			    code, sizeof code, err);
-		cJSON_Delete(req);
-		if (r < 0 && strcmp(code, "already_exists") != 0)
-			goto out;
-		cs_err_clear(err);
-	}
-	rc = 0;
-out:
-	buf_free(&fx.exec);
-	buf_free(&fx.links);
-	return rc;
-}
-
-/* The hook, or the command, attached to our terminal (or pipes).
- * Returns as e2b_session_run. */
-static int run_proc(struct job *j, bool hook, int *status, struct cs_err *err)
-{
-	const struct sandbox_plan *p = j->p;
-	struct strv argv = { 0 };
-	struct e2b_proc proc = { .user = E2B_USER, .cwd = "/" };
-	struct e2b_session_opts o = { .start = &proc, .keepalive = j->k.keepalive, .ttl = j->k.ttl };
-	unsigned short rows = 24, cols = 80;
-	int rc;
-
-	if (e2b_wrapper_argv(&argv, hook ? "hook" : "cmd", p->sandbox_work_dir, j->run_id,
-			     hook ? NULL : &p->command_argv) < 0) {
-		strv_free(&argv);
-		return cs_fail(err, ENOMEM, "out of memory");
-	}
-	proc.argv = (const char *const *)argv.v;
-	if (hook) {
-		proc.tag = E2B_HOOK_TAG;
-		o.label = "the init hook";
-	} else {
-		proc.tag = E2B_PROC_TAG;
-		proc.pty = p->tty;
-		if (p->tty && tty_size(&rows, &cols) == 0) {
-			proc.rows = rows;
-			proc.cols = cols;
-		}
-		proc.stdin_open = p->attach_stdin;
-		o.tty = p->tty;
-		o.forward_stdin = p->attach_stdin;
-		o.label = p->command == CMD_RUN ? "Codex" : "the command";
-	}
-	j->ran = true;
-	if (!hook && p->tty && tty_raw(err) < 0) {
-		strv_free(&argv);
-		return -1;
-	}
-	rc = e2b_session_run(&j->cl, &j->sb, &o, status, err);
-	tty_restore();
-	strv_free(&argv);
-	return rc;
-}
-
-static bool tag_running(struct job *j, const char *tag)
-{
-	cJSON *req = cJSON_CreateObject(), *resp = NULL;
-	const cJSON *it;
-	struct cs_err e = { 0 };
-	bool found = false;
-
-	if (e2b_rpc(&j->cl, &j->sb, "process.Process/List", NULL, req, &resp, NULL, 0, &e) == 0)
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(resp, "processes")) {
-			const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "tag");
-
-			found |= cJSON_IsString(t) && strcmp(t->valuestring, tag) == 0;
-		}
-	cJSON_Delete(req);
-	cJSON_Delete(resp);
-	return found;
-}
-
 /* --auth-writeback: the lock, and a private copy in a 0700 directory. */
 static int writeback_start(struct job *j, struct cs_err *err)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR");
+	const char *base = cs_getenv("XDG_RUNTIME_DIR");
 
 	if (!j->p->auth_writeback || !j->p->auth_file)
 		return 0;
@@ -390,14 +143,14 @@ static void leave_running(struct job *j, const char *why)
 {
 	struct cs_err e = { 0 };
 
-	if (e2b_set_timeout(&j->cl, j->sb.id, j->k.keep_ttl, &e) < 0) {
+	if (e2b_set_timeout(&j->cl, j->sb.id, j->k->keep_ttl, &e) < 0) {
 		cs_err_print(&e, "codex-sandbox: warning");
 		cs_err_clear(&e);
 	}
 	if (e2b_state_save(j->sb.id, j->trees, j->n_trees, &e) < 0)
 		cs_err_print(&e, "codex-sandbox: warning");
 	fprintf(stderr, "codex-sandbox: %s: the E2B sandbox %s was left running (for %d min); "
-		"reattach with: codex-sandbox attach %s\n", why, j->sb.id, j->k.keep_ttl / 60, j->sb.id);
+		"reattach with: codex-sandbox attach %s\n", why, j->sb.id, j->k->keep_ttl / 60, j->sb.id);
 	printf("%s\n", j->sb.id);
 	fflush(stdout);
 }
@@ -410,7 +163,7 @@ static void kill_sandbox(struct job *j)
 	if (e2b_kill(&j->cl, j->sb.id, &e) < 0) {
 		cs_err_print(&e, "codex-sandbox: warning");
 		fprintf(stderr, "codex-sandbox: the sandbox %s ends by itself within %d s\n", j->sb.id,
-			j->k.ttl);
+			j->k->ttl);
 	}
 	e2b_state_remove(j->sb.id);
 	if (j->cl.create_ambiguous) {
@@ -462,14 +215,14 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 		}
 		/* It must not expire while we copy; and we do not wait for it
 		 * forever (a hostile envd can keep streams alive). */
-		e2b_set_timeout(&j->cl, j->sb.id, j->k.ttl, &te);
-		j->cl.deadline_ms = sync_deadline(j->k.sync_secs);
-		r = sync_pull(&j->cl, &j->sb, j->trees, j->n_trees, j->k.limit, j->p->uid, j->p->gid,
+		e2b_set_timeout(&j->cl, j->sb.id, j->k->ttl, &te);
+		j->cl.deadline_ms = sync_deadline(j->k->sync_secs);
+		r = sync_pull(&j->cl, &j->sb, j->trees, j->n_trees, j->k->limit, j->p->uid, j->p->gid,
 			      &rep, e2);
 		j->cl.deadline_ms = 0;
 		if (r < 0 && e2->errnum == ETIMEDOUT)
 			cs_hint(e2, "the sandbox is kept; attach to it again, or raise "
-				"CODEX_SANDBOX_E2B_SYNC_TIMEOUT (now %d s)", j->k.sync_secs);
+				"CODEX_SANDBOX_E2B_SYNC_TIMEOUT (now %d s)", j->k->sync_secs);
 		if (r < 0) {
 			sync_report_print(&rep);
 			if (sig && sig_abort_transfers()) {
@@ -493,169 +246,46 @@ static int finish(struct job *j, int sig, struct cs_err *e2)
 	return wr;
 }
 
-struct bg {
-	struct job *j;
-	struct e2b_client cl;     /* its own curl handles; the settings are shared, read-only */
-	struct cs_err err;
-	int rc;
-};
-
-static void *bg_main(void *v)
-{
-	struct bg *b = v;
-
-	b->rc = verify_egress(b->j, &b->cl, &b->err) < 0 || root_setup(b->j, &b->cl, true, &b->err) < 0
-		? -1 : 0;
-	return NULL;
-}
-
-/* Three things must happen before the first process of the sandbox user,
- * and none needs the others: the check of the egress rules E2B holds, root's
- * part (auth.json, the Codex home's modes), the user's files.  The first two
- * run in one extra thread with curl handles of its own while this thread
- * uploads; both are done (joined) before the hook or the command starts, so
- * nothing of the user's runs before the rules are confirmed.  (envd writes
- * uploads as root, so they do not need root's layout first; the layout
- * script fixes the owner and mode of whatever the uploads created.) */
-static int prepare_sandbox(struct job *j, struct cs_err *err)
-{
-	struct bg b = { .j = j, .cl = j->cl };
-	pthread_t t;
-	bool threaded;
-	int rc;
-
-	b.cl.api = curl_easy_init();
-	b.cl.envd = curl_easy_init();
-	threaded = b.cl.api && b.cl.envd && pthread_create(&t, NULL, bg_main, &b) == 0;
-	if (!threaded)
-		bg_main(&b);
-	rc = upload_user(j, err);
-	if (threaded)
-		pthread_join(t, NULL);
-	if (b.cl.api)
-		curl_easy_cleanup(b.cl.api);
-	if (b.cl.envd)
-		curl_easy_cleanup(b.cl.envd);
-	if (b.rc < 0) {
-		cs_err_clear(err);
-		*err = b.err;   /* a refusal of the egress rules matters most */
-		return -1;
-	}
-	return rc;
-}
-
-/* Once, plainly: what E2B enforces differently, what it ignores. */
-static void say_differences(const struct job *j)
-{
-	char *notice = e2b_egress_notice(&j->eg);
-
-	if (notice)
-		fputs(notice, stderr);
-	free(notice);
-	for (size_t i = 0; i < j->notes.n; i++)
-		fprintf(stderr, "codex-sandbox: on E2B, %s\n", j->notes.v[i]);
-}
-
 static int prepare_job(struct job *j, const struct sandbox_plan *p, struct cs_err *err)
 {
-	struct strv notes = { 0 };
-	struct strv excludes = { 0 };
-	int rc = -1;
+	cleanup_strv struct strv excludes = { 0 };
 
 	j->p = p;
+	j->k = &p->e2b;
 	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if ((j->k = p->e2b, 0) < 0 || e2b_check_options(p, &notes, err) < 0 ||
-	    e2b_egress_map(&p->allow, p->strict_egress, &j->eg, err) < 0 ||
-	    e2b_client_init(&j->cl, real_getenv, err) < 0)
-		goto out;
+	if (e2b_client_init(&j->cl, &p->e2b.cfg, err) < 0)
+		return -1;
 	if (prepare_consent(p, err) < 0 || prepare_files(p, err) < 0)
-		goto out;
+		return -1;
 	if (writeback_start(j, err) < 0)
-		goto out;
-	if (e2b_project_excludes(p, &excludes) < 0) {
-		cs_fail(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (sync_scan(p->work_dir, true, &excludes, j->k.limit, p->uid, p->gid, &j->project, err) < 0 ||
+		return -1;
+	if (e2b_project_excludes(p, &excludes) < 0)
+		return cs_fail(err, ENOMEM, "out of memory");
+	if (sync_scan(p->work_dir, true, &excludes, j->k->limit, p->uid, p->gid, &j->project, err) < 0 ||
 	    e2b_scan_codex_home(p, &j->home, err) < 0)
-		goto out;
+		return -1;
 	if (make_trees(j, j->project.used_git, err) < 0)
-		goto out;
-	for (size_t i = 0; i < notes.n; i++)
-		if (strv_push(&j->notes, notes.v[i]) < 0) {
-			cs_fail(err, ENOMEM, "out of memory");
-			goto out;
-		}
-	rc = new_run_id(j->run_id, err);
-out:
-	strv_free(&notes);
-	strv_free(&excludes);
-	return rc;
+		return -1;
+	return new_run_id(j->run_id, err);
 }
 
 int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err)
 {
 	struct job j;
 	struct cs_err e2 = { 0 };
-	cJSON *body;
-	int rc = -1, sig = 0, status = 0, r;
+	int rc = -1, sig = 0;
 
 	memset(&j, 0, sizeof j);
-	if (prepare_job(&j, p, err) < 0)
-		goto out;
-	if (sig_terminating())
-		goto interrupted;
-	body = e2b_create_body(p, &j.eg, j.run_id, j.k.ttl, false);
-	r = e2b_create(&j.cl, body, &j.sb, err);
-	cJSON_Delete(body);
-	if (r < 0) {
-		if (j.cl.create_ambiguous) {
-			j.created = true;   /* maybe: kill_sandbox sweeps by run id */
-			snprintf(j.sb.id, sizeof j.sb.id, "%s", "unknown");
-		}
-		goto out;
-	}
-	j.created = true;
-	fprintf(stderr, "codex-sandbox: E2B sandbox %s (template %s)\n", j.sb.id, p->template_id);
-	if (prepare_sandbox(&j, err) < 0)
-		goto out;
-	say_differences(&j);
-	if (sig_terminating())
-		goto interrupted;
-	if (p->run_hook) {
-		r = run_proc(&j, true, &status, err);
-		if (r > 0)
-			goto interrupted;
-		if (r < 0)
-			goto out;
-		if (status != 0) {
-			cs_fail_status(err, status, 0, "the init hook %s/init.sh failed with status %d; "
-				       "%s was not started", E2B_REMOTE_CODEX_HOME, status,
-				       p->command == CMD_RUN ? "Codex" : "the command");
-			cs_hint(err, "the hook's output is above; fix %s (or remove it)", p->hook_host_path);
-			goto out;
-		}
-	}
-	r = run_proc(&j, false, &status, err);
-	if (r > 0)
-		goto interrupted;
-	if (r == 0)
-		rc = status;
-	else if (!sig_terminating() && tag_running(&j, E2B_PROC_TAG))
-		j.lost = true;   /* nothing is lost: leave it for attach */
-	goto out;
-
-interrupted:
-	sig = sig_terminating();
+	if (prepare_job(&j, p, err) == 0 && e2b_steps_run(&j, err) == 0)
+		rc = j.status;
 	tty_restore();
-	cs_err_clear(err);
-	cs_fail_status(err, 128 + sig, 0, "interrupted by signal %d; the sandbox was %s", sig,
-		       p->keep && j.ran ? "left running" : "removed");
-	rc = -1;
-out:
-	tty_restore();
-	if (rc < 0 && !sig && sig_terminating())
-		goto interrupted;   /* a transfer aborted by the signal */
+	if (rc < 0 && (j.interrupted || sig_terminating())) {
+		/* A step stopped for the signal, or a transfer it aborted. */
+		sig = sig_terminating();
+		cs_err_clear(err);
+		cs_fail_status(err, 128 + sig, 0, "interrupted by signal %d; the sandbox was %s", sig,
+			       p->keep && j.ran ? "left running" : "removed");
+	}
 	if (finish(&j, sig, &e2) < 0) {
 		if (err->set)
 			cs_err_print(&e2, "codex-sandbox");
@@ -667,43 +297,84 @@ out:
 	return rc;
 }
 
+/* ---- dry run ------------------------------------------------------------------ */
+
+int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err)
+{
+	struct job j;
+	cleanup_strv struct strv excludes = { 0 };
+	cJSON *ops;
+	int rc;
+
+	memset(&j, 0, sizeof j);
+	j.p = p;
+	j.k = &p->e2b;
+	/* The upload's size is checked before anything exists, as by the run. */
+	if (e2b_project_excludes(p, &excludes) < 0) {
+		cs_fail(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	if (sync_scan(p->work_dir, true, &excludes, j.k->limit, p->uid, p->gid, &j.project, err) < 0) {
+		sync_scan_free(&j.project);
+		return -1;
+	}
+	ops = e2b_steps_describe(&j, err);
+	sync_scan_free(&j.project);
+	if (!ops)
+		return -1;
+	rc = ops_print_dry_run(p, ops, err);
+	return rc;
+}
+
 /* ---- attach ------------------------------------------------------------------- */
+
+/* The sandbox's metadata: its project on the host (WORKDIR), whether its
+ * command runs on a PTY; refused when codex-sandbox did not start it. */
+static int attach_metadata(struct job *j, char *workdir, size_t n, bool *remote_tty,
+			   struct cs_err *err)
+{
+	cleanup_json cJSON *d = NULL;
+	const cJSON *md, *wd, *tty;
+
+	if (e2b_info(&j->cl, j->sb.id, &d, err) < 0)
+		return -1;
+	md = cJSON_GetObjectItemCaseSensitive(d, "metadata");
+	wd = cJSON_GetObjectItemCaseSensitive(md, "workdir");
+	tty = cJSON_GetObjectItemCaseSensitive(md, "tty");
+	if (!cJSON_IsString(wd) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tool"))) {
+		cs_fail(err, 0, "E2B sandbox %s was not started by codex-sandbox", j->sb.id);
+		return cs_hint(err, "attach takes the id printed by codex-sandbox --keep");
+	}
+	snprintf(workdir, n, "%s", wd->valuestring);
+	*remote_tty = cJSON_IsString(tty) && strcmp(tty->valuestring, "1") == 0;
+	return 0;
+}
 
 int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 {
 	struct cs_opts po = *o;
 	struct sandbox_plan p;
+	struct plan_e2b k = { 0 };
 	struct plan_env env = { .stdin_tty = isatty(STDIN_FILENO), .stdout_tty = isatty(STDOUT_FILENO) };
 	struct e2b_session_opts so = { .connect_tag = E2B_PROC_TAG, .redraw = true };
 	struct job j;
 	struct cs_err e2 = { 0 };
-	cJSON *d = NULL;
-	const cJSON *md;
 	char cwd[PATH_MAX], workdir[PATH_MAX] = "";
-	bool remote_tty;
+	bool remote_tty = false;
 	int rc = -1, sig = 0, status = 0, r;
 
 	memset(&j, 0, sizeof j);
 	memset(&p, 0, sizeof p);
 	j.attached = true;
 	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if (plan_e2b_knobs(&j.k, err) < 0 || e2b_client_init(&j.cl, real_getenv, err) < 0)
+	j.k = &k;
+	if (plan_e2b_knobs(&k, err) < 0 || e2b_cfg_load(&k.cfg, err) < 0 ||
+	    e2b_client_init(&j.cl, &k.cfg, err) < 0)
 		goto out_noplan;
-	if (e2b_connect(&j.cl, o->attach_id, j.k.ttl, &j.sb, err) < 0)
+	if (e2b_connect(&j.cl, o->attach_id, j.k->ttl, &j.sb, err) < 0)
 		goto out_noplan;
-	if (e2b_info(&j.cl, j.sb.id, &d, err) < 0)
+	if (attach_metadata(&j, workdir, sizeof workdir, &remote_tty, err) < 0)
 		goto out_noplan;
-	md = cJSON_GetObjectItemCaseSensitive(d, "metadata");
-	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "workdir")) ||
-	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tool"))) {
-		cs_fail(err, 0, "E2B sandbox %s was not started by codex-sandbox", j.sb.id);
-		cs_hint(err, "attach takes the id printed by codex-sandbox --keep");
-		goto out_noplan;
-	}
-	snprintf(workdir, sizeof workdir, "%s",
-		 cJSON_GetObjectItemCaseSensitive(md, "workdir")->valuestring);
-	remote_tty = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tty")) &&
-		     strcmp(cJSON_GetObjectItemCaseSensitive(md, "tty")->valuestring, "1") == 0;
 	if (!po.work_dir)
 		po.work_dir = workdir;
 	if (!getcwd(cwd, sizeof cwd)) {
@@ -723,13 +394,13 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	/* Fresh credentials, as seed 000 does on reconnect.  A failure here
 	 * leaves the kept sandbox as it was. */
 	if (p.auth_file) {
-		if (writeback_start(&j, err) < 0 || root_setup(&j, &j.cl, false, err) < 0)
+		if (writeback_start(&j, err) < 0 || e2b_root_setup(&j, &j.cl, false, err) < 0)
 			goto out;
 		fprintf(stderr, "codex-sandbox: auth.json in the sandbox refreshed from %s\n", p.auth_file);
 	}
 	j.created = true;   /* from here on, the end is ours: files back, then kill (or keep) */
 	j.ran = true;
-	if (!tag_running(&j, E2B_PROC_TAG)) {
+	if (!e2b_tag_running(&j, E2B_PROC_TAG)) {
 		fprintf(stderr, "codex-sandbox: nothing is running in sandbox %s any more; bringing "
 			"its changes back\n", j.sb.id);
 		rc = 0;
@@ -738,8 +409,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	fprintf(stderr, "codex-sandbox: attached to E2B sandbox %s (%s)\n", j.sb.id, workdir);
 	so.tty = remote_tty;
 	so.forward_stdin = remote_tty ? p.tty : p.attach_stdin;
-	so.keepalive = j.k.keepalive;
-	so.ttl = j.k.ttl;
+	so.keepalive = j.k->keepalive;
+	so.ttl = j.k->ttl;
 	so.label = "the command";
 	if (remote_tty && p.tty && tty_raw(err) < 0)
 		goto out;
@@ -747,7 +418,7 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 	tty_restore();
 	if (r < 0 && sig_terminating())
 		r = sig_terminating();
-	else if (r < 0 && tag_running(&j, E2B_PROC_TAG))
+	else if (r < 0 && e2b_tag_running(&j, E2B_PROC_TAG))
 		j.lost = true;
 	if (r > 0) {
 		sig = r;
@@ -767,8 +438,8 @@ out:
 	}
 	plan_free(&p);
 out_noplan:
-	cJSON_Delete(d);
 	job_free(&j);
+	plan_e2b_free(&k);
 	return err->set ? -1 : rc;
 }
 
@@ -776,25 +447,28 @@ out_noplan:
 
 void e2b_doctor(e2b_report_fn report)
 {
-	struct e2b_client cl;
+	struct e2b_client cl = { 0 };
+	struct e2b_cfg cfg = { 0 };
 	struct cs_err e = { 0 };
 	char line[1024], fix[600];
 	long running = -1, st;
+	const char *key = cs_getenv("E2B_API_KEY");
 
-	if (!getenv("E2B_API_KEY") || !*getenv("E2B_API_KEY")) {
+	if (!key || !*key) {
 		report("skip", "e2b", "E2B_API_KEY not set (only needed for --backend e2b)", NULL);
 		return;
 	}
-	if (e2b_client_init(&cl, real_getenv, &e) < 0) {
+	if (e2b_cfg_load(&cfg, &e) < 0 || e2b_client_init(&cl, &cfg, &e) < 0) {
 		cs_err_format(&e, line, sizeof line);
 		report("FAIL", "e2b", line, e.hint);
 		e2b_client_free(&cl);
+		e2b_cfg_free(&cfg);
 		return;
 	}
 	st = e2b_check_key(&cl, &running, &e);
 	if (st == 200) {
 		snprintf(line, sizeof line, "E2B API at %s accepts E2B_API_KEY (%ld sandboxes running%s)",
-			 cl.cfg.api_url, running, cl.v1 ? "; v1 routes" : "");
+			 cl.cfg->api_url, running, cl.v1 ? "; v1 routes" : "");
 		report("ok", "e2b", line, NULL);
 	} else {
 		snprintf(line, sizeof line, "%s", e.msg);
@@ -802,4 +476,5 @@ void e2b_doctor(e2b_report_fn report)
 		report("FAIL", "e2b", line, fix);
 	}
 	e2b_client_free(&cl);
+	e2b_cfg_free(&cfg);
 }

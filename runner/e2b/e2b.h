@@ -7,8 +7,9 @@
 #include "runner/core/plan.h"
 
 int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err);
-/* --dry-run: the plan plus the requests that would be made (no secrets). */
-int e2b_dry_run(const struct sandbox_plan *p, const char *plan_json, struct cs_err *err);
+/* --dry-run: the plan plus the operations the run executes, each with the
+ * request it sends (no secrets). */
+int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err);
 /* codex-sandbox attach ID */
 int e2b_attach(const struct cs_opts *o, struct cs_err *err);
 /* codex-sandbox doctor: one call of REPORT per check (status ok / warn /

@@ -35,7 +35,7 @@ struct curl_slist *e2b_api_headers(const struct e2b_client *cl, bool json)
 	struct curl_slist *h = NULL;
 	char key[600];
 
-	snprintf(key, sizeof key, "X-API-KEY: %s", cl->cfg.api_key ? cl->cfg.api_key : "");
+	snprintf(key, sizeof key, "X-API-KEY: %s", cl->cfg->api_key ? cl->cfg->api_key : "");
 	h = curl_slist_append(h, key);
 	h = curl_slist_append(h, "Expect:");
 	if (json)
@@ -57,7 +57,7 @@ static long api_call(struct e2b_client *cl, const char *method, const char *path
 	char url[2048];
 	long st = -1;
 
-	snprintf(url, sizeof url, "%s%s", cl->cfg.api_url, path);
+	snprintf(url, sizeof url, "%s%s", cl->cfg->api_url, path);
 	cl->ambiguous = false;
 	for (int attempt = 0; attempt < API_ATTEMPTS; attempt++) {
 		struct cs_err e = { 0 };
@@ -165,7 +165,7 @@ static int parse_sandbox(struct e2b_client *cl, const struct e2b_resp *r, struct
 	free(sb->domain);
 	sb->domain = cJSON_IsString(dom) && *dom->valuestring ? strdup(dom->valuestring) : NULL;
 	free(sb->envd_url);
-	sb->envd_url = e2b_envd_url(&cl->cfg, sb->id, sb->domain);
+	sb->envd_url = e2b_envd_url(cl->cfg, sb->id, sb->domain);
 	cJSON_Delete(j);
 	if (!sb->envd_url)
 		return cs_fail(err, ENOMEM, "out of memory");

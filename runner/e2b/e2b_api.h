@@ -1,4 +1,4 @@
-/* E2B client: configuration, HTTP plumbing (libcurl), the control-plane API
+/* E2B client: the control-plane API
  * (create / connect / info / timeout / kill / list) with v2 routes and the
  * v1 fallback, retries and one-line errors.  envd calls live in
  * e2b_envd.c.  Protocol facts: docs/E2B-PROTOCOL.md. */
@@ -9,84 +9,12 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 
-#include "common/buf.h"
-#include "runner/core/cli.h"
 #include "common/error.h"
+#include "runner/core/cli.h"
+#include "runner/e2b/e2b_http.h"
 
-#define E2B_BODY_MAX (4u << 20)      /* any JSON answer */
-#define E2B_ENVD_PORT 49983
-#define E2B_DEFAULT_DOMAIN "e2b.app"
-#define E2B_USER "user"              /* the sandbox user of E2B templates */
-
-/* Settings, resolved as the official SDK resolves them (ConnectionConfig,
- * SDK 2.51): option -> environment -> default. */
-struct e2b_cfg {
-	char *api_key;       /* E2B_API_KEY; NULL when unset */
-	char *domain;        /* E2B_DOMAIN, default e2b.app */
-	char *api_url;       /* E2B_API_URL, else debug ? http://localhost:3000 : https://api.<domain> */
-	char *sandbox_url;   /* E2B_SANDBOX_URL, else debug ? http://localhost:49983 : NULL (per sandbox) */
-	bool debug;          /* E2B_DEBUG=true (case-insensitive) */
-};
-
-int e2b_cfg_load(struct e2b_cfg *c, const char *(*get)(const char *), struct cs_err *err);
-void e2b_cfg_free(struct e2b_cfg *c);
-/* envd's base URL for a sandbox (SDK order: E2B_SANDBOX_URL, debug, the
- * shared sandbox.<domain> host for E2B's own domains, else
- * https://49983-<id>.<domain>).  SANDBOX_DOMAIN is the create/connect
- * answer's `domain` (may be NULL). */
-char *e2b_envd_url(const struct e2b_cfg *c, const char *sandbox_id, const char *sandbox_domain);
-
-/* A live (or to-be-reached) sandbox. */
-struct e2b_sandbox {
-	char id[64];
-	char *token;          /* envdAccessToken (NULL: unsecured) */
-	char *domain;
-	char *envd_url;
-	char envd_version[32];
-};
-void e2b_sandbox_free(struct e2b_sandbox *sb);
-
-struct e2b_client {
-	struct e2b_cfg cfg;
-	CURL *api;            /* one keep-alive handle for the API */
-	CURL *envd;           /* and one for envd's unary calls and files */
-	bool v1;              /* the API has no /v2 routes */
-	bool ambiguous;       /* the last call saw a lost answer or a 5xx */
-	bool create_ambiguous;/* ... during create: a sandbox may exist we never heard of */
-	long long deadline_ms;/* CLOCK_MONOTONIC ms, 0 none: e2b_run and e2b_download stop
-			       * there (the sync back: a hostile envd that keeps a stream
-			       * alive with keepalives, or drips bytes, cannot hold us) */
-};
-/* Milliseconds left before CL's deadline (at least 1), 0 when there is none. */
-long e2b_deadline_left(const struct e2b_client *cl);
-
-int e2b_client_init(struct e2b_client *cl, const char *(*get)(const char *), struct cs_err *err);
-void e2b_client_free(struct e2b_client *cl);
-
-
-struct e2b_resp {
-	long status;          /* HTTP status, -1 on transport failure */
-	struct buf body;      /* bounded */
-	long retry_after;     /* seconds from Retry-After, -1 if absent */
-	char next_token[256]; /* X-Next-Token */
-	long total_running;   /* X-Total-Running, -1 if absent */
-};
-void e2b_resp_init(struct e2b_resp *r, size_t max);
-void e2b_resp_free(struct e2b_resp *r);
-
-/* Common curl setup: URL, method, headers, bounded response, abort on
- * signal, timeouts (TOTAL_MS 0: none, for streams), keep-alive. */
-void e2b_curl_setup(CURL *h, const char *method, const char *url, struct curl_slist *hdrs,
-		    struct e2b_resp *resp, long total_ms);
-/* One HTTP exchange on H (no retries).  BODY may be NULL.  Returns the
- * status, or -1 with ERR set on transport failure. */
-long e2b_http(CURL *h, const char *method, const char *url, struct curl_slist *hdrs,
-	      const char *body, size_t body_len, struct e2b_resp *resp, long total_ms,
-	      struct cs_err *err);
 /* The API's headers (X-API-KEY, and the JSON content type with JSON). */
 struct curl_slist *e2b_api_headers(const struct e2b_client *cl, bool json);
-/* E2B's error body {"code","message"[,"error_code"]} as one short text. */
-void e2b_error_text(const struct e2b_resp *r, char *out, size_t outsz);
 
 /* Control plane.  Every call retries 429 (Retry-After honoured, bounded)
  * and 5xx (bounded backoff), then fails with one line naming E2B's code and

@@ -1,7 +1,7 @@
 /* E2B client plumbing: settings resolved as the official SDK resolves them,
  * libcurl handles with bounded bodies, aborting on signals, one-line error
  * texts.  The control plane is in e2b_api.c, envd in e2b_envd.c. */
-#include "runner/e2b/e2b_api.h"
+#include "runner/e2b/e2b_http.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -17,71 +17,6 @@
 #include "common/util.h"
 
 #define USER_AGENT "codex-sandbox/0.1 (e2b)"
-
-/* ---- configuration ------------------------------------------------------- */
-
-static char *env_or_null(const char *(*get)(const char *), const char *name)
-{
-	const char *v = get(name);
-
-	return v && *v ? strdup(v) : NULL;
-}
-
-static void trim_slash(char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	while (n > 0 && s[n - 1] == '/')
-		s[--n] = '\0';
-}
-
-static int check_url(const char *name, const char *url, struct cs_err *err)
-{
-	if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-		cs_fail(err, 0, "%s='%s' is not an http:// or https:// URL", name, url);
-		return cs_hint(err, "set %s to the E2B endpoint (or unset it for E2B's cloud)", name);
-	}
-	return 0;
-}
-
-int e2b_cfg_load(struct e2b_cfg *c, const char *(*get)(const char *), struct cs_err *err)
-{
-	const char *dbg = get("E2B_DEBUG");
-
-	memset(c, 0, sizeof *c);
-	c->api_key = env_or_null(get, "E2B_API_KEY");
-	c->domain = env_or_null(get, "E2B_DOMAIN");
-	if (!c->domain)
-		c->domain = strdup(E2B_DEFAULT_DOMAIN);
-	c->debug = dbg && strcasecmp(dbg, "true") == 0;
-	c->api_url = env_or_null(get, "E2B_API_URL");
-	if (!c->api_url && c->domain) {
-		if (c->debug)
-			c->api_url = strdup("http://localhost:3000");
-		else if (asprintf(&c->api_url, "https://api.%s", c->domain) < 0)
-			c->api_url = NULL;
-	}
-	c->sandbox_url = env_or_null(get, "E2B_SANDBOX_URL");
-	if (!c->sandbox_url && c->debug)
-		c->sandbox_url = strdup("http://localhost:49983");
-	if (!c->domain || !c->api_url)
-		return cs_fail(err, ENOMEM, "out of memory");
-	trim_slash(c->api_url);
-	trim_slash(c->sandbox_url);
-	if (check_url("E2B_API_URL", c->api_url, err) < 0 ||
-	    check_url("E2B_SANDBOX_URL", c->sandbox_url, err) < 0)
-		return -1;
-	return 0;
-}
-
-void e2b_cfg_free(struct e2b_cfg *c)
-{
-	free(c->api_key);
-	free(c->domain);
-	free(c->api_url);
-	free(c->sandbox_url);
-	memset(c, 0, sizeof *c);
-}
 
 char *e2b_envd_url(const struct e2b_cfg *c, const char *sandbox_id, const char *sandbox_domain)
 {
@@ -105,12 +40,11 @@ void e2b_sandbox_free(struct e2b_sandbox *sb)
 	sb->token = sb->domain = sb->envd_url = NULL;
 }
 
-int e2b_client_init(struct e2b_client *cl, const char *(*get)(const char *), struct cs_err *err)
+int e2b_client_init(struct e2b_client *cl, const struct e2b_cfg *cfg, struct cs_err *err)
 {
 	memset(cl, 0, sizeof *cl);
-	if (e2b_cfg_load(&cl->cfg, get, err) < 0)
-		return -1;
-	if (!cl->cfg.api_key) {
+	cl->cfg = cfg;
+	if (!cfg->api_key) {
 		cs_fail(err, 0, "E2B_API_KEY is not set: the E2B backend needs an API key");
 		return cs_hint(err, "export E2B_API_KEY=e2b_... (from https://e2b.dev/dashboard?tab=keys), "
 			       "or run locally with --backend docker");
@@ -128,7 +62,6 @@ void e2b_client_free(struct e2b_client *cl)
 		curl_easy_cleanup(cl->api);
 	if (cl->envd)
 		curl_easy_cleanup(cl->envd);
-	e2b_cfg_free(&cl->cfg);
 	memset(cl, 0, sizeof *cl);
 }
 

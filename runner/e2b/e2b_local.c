@@ -1,7 +1,7 @@
 /* The local half of the sync: opening paths beneath a root without ever
  * following a symlink, listing what to upload (git or a walk), and asking
  * git what .gitignore ignores. */
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_local.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -135,6 +135,30 @@ int sync_open_root(const char *project, const char *root, struct cs_err *err)
 
 /* ---- running git ---------------------------------------------------------- */
 
+/* The child: the pipes on 0-2, UID:GID when run as root, then git. */
+static __attribute__((noreturn)) void git_exec(const char *const *argv, int in, int out, int errfd,
+					       uid_t uid, gid_t gid)
+{
+	sig_reset_for_child();
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+		_exit(126);
+	if (geteuid() == 0 && uid != 0 &&
+	    (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
+		_exit(126);
+	execvp("git", (char *const *)argv);
+	_exit(127);
+}
+
+/* The first GIT_ERR_MAX - 1 bytes of git's stderr, for the error line. */
+static void keep_err(char *errtxt, size_t *elen, const char *b, size_t r)
+{
+	size_t room = GIT_ERR_MAX - 1 - *elen, take = r < room ? r : room;
+
+	memcpy(errtxt + *elen, b, take);
+	*elen += take;
+	errtxt[*elen] = '\0';
+}
+
 /* Run git ARGS in ROOT with INPUT on stdin; stdout into OUT (bounded), the
  * first GIT_ERR_MAX bytes of stderr into ERRTXT.  As root, git runs as
  * UID:GID: a repository's config (core.fsmonitor, hooks) must never run
@@ -168,16 +192,8 @@ static int git_run(const char *root, const char *const *args, const char *input,
 		cs_fail(err, errno, "fork");
 		goto close_all;
 	}
-	if (pid == 0) {
-		sig_reset_for_child();
-		if (dup2(in[0], 0) < 0 || dup2(o[1], 1) < 0 || dup2(e[1], 2) < 0)
-			_exit(126);
-		if (geteuid() == 0 && uid != 0 &&
-		    (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
-			_exit(126);
-		execvp("git", (char *const *)argv);
-		_exit(127);
-	}
+	if (pid == 0)
+		git_exec(argv, in[0], o[1], e[1], uid, gid);
 	close(in[0]);
 	close(o[1]);
 	close(e[1]);
@@ -228,12 +244,8 @@ static int git_run(const char *root, const char *const *args, const char *input,
 				err_open = false;
 				close(e[0]);
 				e[0] = -1;
-			} else if (elen < GIT_ERR_MAX - 1) {
-				size_t take = (size_t)r < GIT_ERR_MAX - 1 - elen ? (size_t)r : GIT_ERR_MAX - 1 - elen;
-
-				memcpy(errtxt + elen, b, take);
-				elen += take;
-				errtxt[elen] = '\0';
+			} else {
+				keep_err(errtxt, &elen, b, (size_t)r);
 			}
 		}
 		if (o[0] < 0)

@@ -289,7 +289,7 @@ static void send_ttl(struct sess *x)
 {
 	char url[1024], *body = NULL;
 
-	snprintf(url, sizeof url, "%s/sandboxes/%s/timeout", x->cl->cfg.api_url, x->sb->id);
+	snprintf(url, sizeof url, "%s/sandboxes/%s/timeout", x->cl->cfg->api_url, x->sb->id);
 	if (asprintf(&body, "{\"timeout\":%d}", x->o->ttl) < 0)
 		return;
 	call_start(x, &x->ttl, url, e2b_api_headers(x->cl, true), body);

@@ -1,6 +1,6 @@
 /* The plan translated for E2B: knobs, refused options, the create request,
  * the wrapper every sandbox-user process runs through, what to upload. */
-#include "runner/e2b/e2b_int.h"
+#include "runner/e2b/e2b_setup.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,37 +11,6 @@
 #include <sys/stat.h>
 
 #include "common/util.h"
-
-int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct cs_err *err)
-{
-	char line[PATH_MAX + 200];
-
-	for (size_t i = 0; i < p->n_mounts; i++)
-		if (p->mounts[i].read_only && p->mounts[i].why &&
-		    strcmp(p->mounts[i].why, "--read-only") == 0) {
-			cs_fail(err, 0, "--read-only %s is not available with --backend e2b: the remote "
-				"sandbox cannot see host paths", p->mounts[i].source);
-			return cs_hint(err, "drop --read-only (copy what Codex needs into the project), "
-				       "or run locally with --backend docker");
-		}
-	if (p->publish.n) {
-		cs_fail(err, 0, "--publish is not available with --backend e2b");
-		return cs_hint(err, "run locally (--backend docker) to preview a server on 127.0.0.1");
-	}
-#define NOTE(...) do { snprintf(line, sizeof line, __VA_ARGS__); \
-	if (strv_push(notes, line) < 0) return cs_fail(err, ENOMEM, "out of memory"); } while (0)
-	if (p->network)
-		NOTE("--network %s is ignored: it names a Docker network", p->network);
-	if (p->dns)
-		NOTE("--dns %s is ignored: E2B resolves names itself", p->dns);
-	if (p->log_blocked)
-		NOTE("--log-blocked %s is ignored: E2B does not report blocked connections",
-		     p->log_blocked);
-	if (p->user_from && strcmp(p->user_from, "--user") == 0)
-		NOTE("--user is ignored: the sandbox user is E2B's '%s'", E2B_USER);
-#undef NOTE
-	return 0;
-}
 
 /* The plan's environment for E2B: HOME and USER belong to E2B's own user
  * (/home/user, `user`); the Codex home is /codex_home here too; everything

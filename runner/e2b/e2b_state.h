@@ -1,7 +1,7 @@
 #ifndef CS_E2B_STATE_H
 #define CS_E2B_STATE_H
 
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 
 /* Remember the trees' manifests for sandbox ID (it is left running). */
 int e2b_state_save(const char *id, const struct sync_tree *trees, size_t n, struct cs_err *err);

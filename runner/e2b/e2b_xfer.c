@@ -1,7 +1,7 @@
 /* Moving files: the upload in batches (the SDK's multi-file /files write)
  * and the pull at the end (the sandbox lists, we compare, download what
  * changed, and apply it under the never-overwrite rule). */
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -366,6 +366,43 @@ static void keep_state(struct pull_ctx *c, const struct sync_entry *e)
 	(void)sync_list_add(&c->next, e);
 }
 
+/* A symlink from the sandbox is never created here (e2b_sync.h says why);
+ * the report says where it would lead, resolved against the tree as it is. */
+static int skip_link(struct pull_ctx *c, const struct sync_entry *r, const struct sync_entry *m)
+{
+	char line[SYNC_PATH_MAX * 2 + 200];
+	enum link_verdict v = links_resolve(c->rootfd, r->path, r->link);
+
+	c->rep->skipped++;
+	snprintf(line, sizeof line, "  not created: symlink %s -> %s (%s)", r->path, r->link,
+		 v == LINK_INSIDE ? "links from the sandbox are not made here; make it with "
+				    "ln -s if you want it" : links_verdict_str(v));
+	report_text(c->rep, line);
+	if (m)
+		keep_state(c, m);
+	return 0;
+}
+
+/* The new file's mode and owner.  Replacing a local regular file (ST):
+ * keep its permissions and owner, take only the executable bits from the
+ * sandbox.  -1 with errno. */
+static int set_mode(const struct pull_ctx *c, int fd, const struct sync_entry *r,
+		    const struct stat *st)
+{
+	mode_t mode = r->mode & 0111 ? 0755 : 0644;
+	uid_t ou = c->uid;
+	gid_t og = c->gid;
+
+	if (st && S_ISREG(st->st_mode)) {
+		mode = (st->st_mode & 0666) | (r->mode & 0111 ? (st->st_mode & 0444) >> 2 : 0);
+		ou = st->st_uid;
+		og = st->st_gid;
+	}
+	if (fchmod(fd, mode) < 0 || (geteuid() == 0 && fchown(fd, ou, og) < 0))
+		return -1;
+	return 0;
+}
+
 static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const struct sync_entry *m,
 			struct cs_err *err)
 {
@@ -379,21 +416,8 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 	uint64_t n = 0;
 	int pfd, fd = -1, rc = 0, d;
 
-	if (r->type == SYNC_LINK) {
-		/* Never created here (e2b_sync.h says why); the report says
-		 * where it would lead, resolved against the tree as it is. */
-		char line[SYNC_PATH_MAX * 2 + 200];
-		enum link_verdict v = links_resolve(c->rootfd, r->path, r->link);
-
-		c->rep->skipped++;
-		snprintf(line, sizeof line, "  not created: symlink %s -> %s (%s)", r->path, r->link,
-			 v == LINK_INSIDE ? "links from the sandbox are not made here; make it with "
-					    "ln -s if you want it" : links_verdict_str(v));
-		report_text(c->rep, line);
-		if (m)
-			keep_state(c, m);
-		return 0;
-	}
+	if (r->type == SYNC_LINK)
+		return skip_link(c, r, m);
 	pfd = guard_parent(c->rootfd, r->path, true, c->uid, c->gid, &base);
 	if (pfd < 0) {
 		c->rep->skipped++;
@@ -443,23 +467,10 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 		keep_state(c, &got);
 		goto out;
 	}
-	{
-		mode_t mode = r->mode & 0111 ? 0755 : 0644;
-		uid_t ou = c->uid;
-		gid_t og = c->gid;
-
-		if (act == ACT_WRITE && loc != LOCAL_ABSENT && S_ISREG(st.st_mode)) {
-			/* Keep the local file's permissions and owner; take only
-			 * the executable bits from the sandbox. */
-			mode = (st.st_mode & 0666) | (r->mode & 0111 ? (st.st_mode & 0444) >> 2 : 0);
-			ou = st.st_uid;
-			og = st.st_gid;
-		}
-		if (fchmod(fd, mode) < 0 || (geteuid() == 0 && fchown(fd, ou, og) < 0)) {
-			rc = cs_fail(err, errno, "setting the mode of %s", r->path);
-			unlinkat(pfd, tmp, 0);
-			goto out;
-		}
+	if (set_mode(c, fd, r, act == ACT_WRITE && loc != LOCAL_ABSENT ? &st : NULL) < 0) {
+		rc = cs_fail(err, errno, "setting the mode of %s", r->path);
+		unlinkat(pfd, tmp, 0);
+		goto out;
 	}
 	if (act == ACT_WRITE) {
 		if (renameat(pfd, tmp, pfd, base) < 0) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

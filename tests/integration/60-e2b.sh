@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
-plan 171
+plan 175
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-test.XXXXXX)
@@ -446,14 +446,44 @@ fi
 MARK=$(wc -l < "$LOG")
 out=$(cd "$p" && env "${EENV[@]}" "$CS" --backend e2b --dry-run -e OPENAI_API_KEY=sk-dry-secret </dev/null 2>&1); rc=$?
 is "$rc" 0 "--dry-run"
-is "$(jq -r '[.e2b.requests[] | .method + " " + (.url | sub("^http://[^/]*"; ""))][0:2] | join(",")' <<<"$out" 2>/dev/null)" \
-    "POST /v2/sandboxes,GET /sandboxes/<sandboxID>" "... lists the requests in order"
-is "$(jq -r '.e2b.requests[0].body.envVars.OPENAI_API_KEY + " " + .e2b.requests[0].headers["X-API-KEY"]' <<<"$out" 2>/dev/null)" \
-    "(hidden) (hidden)" "... with secrets hidden"
+is "$(jq -r '[.operations[] | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))] | join(",")' <<<"$out" 2>/dev/null)" \
+    "create-sandbox POST /v2/sandboxes,confirm-egress GET /sandboxes/<sandboxID>,root-files POST /files?username=root,root-setup POST /process.Process/Start,upload POST /files?username=user,command POST /process.Process/Start,sync-back POST /process.Process/Start,end DELETE /sandboxes/<sandboxID>" \
+    "... lists the operations in order, each with its request"
+is "$(jq -r '[.operations[0].body.envVars.OPENAI_API_KEY, .operations[0].headers["X-API-KEY"], .operations[2].headers["X-Access-Token"], .e2b.api_key] | join(" ")' <<<"$out" 2>/dev/null)" \
+    "(hidden) (hidden) (hidden) (hidden)" "... with secrets hidden"
+is "$(jq -r '[.operations[0].body.network.denyOut[0], .operations[0].body.metadata.run, .operations[3].body.process.cmd, .operations[5].body.tag, .e2b.egress.denyOut[0], (.e2b.egress.weaker_than_local | length > 0), .e2b.timeouts.sandbox_s, (.operations[4].scan.files > 0)] | map(tostring) | join(" ")' <<<"$out" 2>/dev/null)" \
+    "0.0.0.0/0 <run-id> /bin/sh codex-sandbox 0.0.0.0/0 true 900 true" \
+    "... the bodies from the run's builders, the egress mapping, the timeouts, the upload scan"
+DRY=$out
 check "... no secret anywhere in it" sh -c "! grep -qE 'sk-dry-secret|$KEY|tok-2' <<'EOF'
 $out
 EOF"
 is "$(newlog | grep -c .)" 0 "... and makes no request"
+# The operations the dry run lists are the requests a real run makes, in
+# order.  confirm-egress, root-files and root-setup run on a second thread
+# beside the upload, so each thread's sequence is checked on its own.
+run "$p" -e OPENAI_API_KEY=sk-dry-secret exec -- true
+newlog | jq -r 'select(.plane=="api" or .plane=="envd") | .method + " " + (.path | sub("^/sandboxes/[^/]+"; "/sandboxes/<sandboxID>")) + (if .query.username then "?username=" + (.query.username | if type=="array" then .[0] else . end) else "" end)' > "$TMP/real-requests"
+jq -r '.operations[] | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))' <<<"$DRY" > "$TMP/dry-requests"
+subseq() {   # subseq OPS...: those dry-run operations' requests occur in the real run, in order
+    python3 - "$TMP/dry-requests" "$TMP/real-requests" "$@" <<'PY'
+import sys
+dry = dict(l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines())
+real = open(sys.argv[2]).read().splitlines()
+i = 0
+for op in sys.argv[3:]:
+    want = dry[op]
+    while i < len(real) and real[i] != want:
+        i += 1
+    if i == len(real):
+        sys.exit("%s (%s) not found in order" % (op, want))
+    i += 1
+PY
+}
+check "... the real run makes the listed requests in order (this thread)" \
+    subseq create-sandbox upload command sync-back end
+check "... and (root's thread)" subseq create-sandbox confirm-egress root-files root-setup command
+is "$RC" 0 "... (that run succeeds)"
 out=$(env "${EENV[@]}" "$CS" doctor 2>&1)
 like "$out" 'ok +e2b +E2B API at .* accepts E2B_API_KEY' "doctor: the key works against the API"
 out=$(env E2B_API_URL="$URL" E2B_API_KEY=e2b_wrong HOME="$CS_HOME" "$CS" doctor 2>&1)

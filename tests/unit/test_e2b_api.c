@@ -5,7 +5,8 @@
 #include <stdlib.h>
 
 #include "runner/e2b/e2b_api.h"
-#include "runner/e2b/e2b_int.h"
+#include "runner/e2b/e2b_setup.h"
+#include "common/env.h"
 
 static const char *keys[8], *vals[8];
 static int nenv;
@@ -30,8 +31,9 @@ static void test_cfg(void)
 	struct cs_err e = { 0 };
 	char *u;
 
+	env_use(fake);
 	nenv = 0;
-	ok(e2b_cfg_load(&c, fake, &e) == 0, "no settings at all");
+	ok(e2b_cfg_load(&c, &e) == 0, "no settings at all");
 	is_str(c.api_url, "https://api.e2b.app", "API URL defaults to https://api.<domain>");
 	ok(c.api_key == NULL && c.sandbox_url == NULL, "no key, envd URL per sandbox");
 	u = e2b_envd_url(&c, "iabc", NULL);
@@ -45,7 +47,7 @@ static void test_cfg(void)
 	nenv = 0;
 	env("E2B_DOMAIN", "mycloud.io");
 	env("E2B_API_KEY", "e2b_1");
-	ok(e2b_cfg_load(&c, fake, &e) == 0 && strcmp(c.api_url, "https://api.mycloud.io") == 0,
+	ok(e2b_cfg_load(&c, &e) == 0 && strcmp(c.api_url, "https://api.mycloud.io") == 0,
 	   "E2B_DOMAIN picks the API host");
 	u = e2b_envd_url(&c, "iabc", NULL);
 	is_str(u, "https://49983-iabc.mycloud.io", "... and envd's");
@@ -55,7 +57,7 @@ static void test_cfg(void)
 
 	nenv = 0;
 	env("E2B_DEBUG", "TRUE");
-	ok(e2b_cfg_load(&c, fake, &e) == 0 && strcmp(c.api_url, "http://localhost:3000") == 0 &&
+	ok(e2b_cfg_load(&c, &e) == 0 && strcmp(c.api_url, "http://localhost:3000") == 0 &&
 	   c.sandbox_url && strcmp(c.sandbox_url, "http://localhost:49983") == 0,
 	   "E2B_DEBUG=true (any case): localhost URLs");
 	e2b_cfg_free(&c);
@@ -64,7 +66,7 @@ static void test_cfg(void)
 	env("E2B_API_URL", "http://127.0.0.1:9/");
 	env("E2B_SANDBOX_URL", "http://127.0.0.1:9");
 	env("E2B_DEBUG", "true");
-	ok(e2b_cfg_load(&c, fake, &e) == 0 && strcmp(c.api_url, "http://127.0.0.1:9") == 0,
+	ok(e2b_cfg_load(&c, &e) == 0 && strcmp(c.api_url, "http://127.0.0.1:9") == 0,
 	   "E2B_API_URL wins over debug (trailing slash dropped)");
 	u = e2b_envd_url(&c, "iabc", "e2b.app");
 	is_str(u, "http://127.0.0.1:9", "E2B_SANDBOX_URL is used verbatim for every sandbox");
@@ -74,7 +76,7 @@ static void test_cfg(void)
 	nenv = 0;
 	env("E2B_API_URL", "ftp://x");
 	cs_err_clear(&e);
-	ok(e2b_cfg_load(&c, fake, &e) < 0 && strstr(e.msg, "E2B_API_URL"), "a non-HTTP URL is refused");
+	ok(e2b_cfg_load(&c, &e) < 0 && strstr(e.msg, "E2B_API_URL"), "a non-HTTP URL is refused");
 	e2b_cfg_free(&c);
 
 	{
@@ -82,10 +84,13 @@ static void test_cfg(void)
 
 		nenv = 0;
 		cs_err_clear(&e);
-		ok(e2b_client_init(&cl, fake, &e) < 0 && strstr(e.msg, "E2B_API_KEY") &&
+		e2b_cfg_load(&c, &e);
+		ok(e2b_client_init(&cl, &c, &e) < 0 && strstr(e.msg, "E2B_API_KEY") &&
 		   strstr(e.hint, "E2B_API_KEY"), "no key: a clear error with the fix");
 		e2b_client_free(&cl);
+		e2b_cfg_free(&c);
 	}
+	env_use(NULL);
 }
 
 static void test_errors(void)

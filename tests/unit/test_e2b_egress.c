@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "runner/e2b/e2b_egress.h"
+#include "runner/core/plan_egress_e2b.h"
 
 static struct allowlist list(const char *text)
 {

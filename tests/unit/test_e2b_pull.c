@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 #include "common/sha256.h"
 
 static char root[PATH_MAX], proj[PATH_MAX];

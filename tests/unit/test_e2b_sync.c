@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/e2b/e2b_int.h"
+#include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_state.h"
 #include "runner/core/plan_e2b.h"
 #include "runner/e2b/e2b_sync.h"

@@ -1,13 +1,12 @@
-/* Shared between e2b.c (the run, attach, doctor) and e2b_dry.c (--dry-run):
+/* The plan translated for E2B (e2b_setup.c):
  * the remote layout, the tuning knobs and the create request. */
-#ifndef CS_E2B_INT_H
-#define CS_E2B_INT_H
+#ifndef CS_E2B_SETUP_H
+#define CS_E2B_SETUP_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "runner/e2b/e2b_egress.h"
-#include "runner/e2b/e2b_sync.h"
+#include "runner/e2b/e2b_xfer.h"
 #include "runner/core/plan.h"
 
 /* The layout in the sandbox mirrors the local one: the project at
@@ -20,10 +19,6 @@
 #define E2B_REMOTE_ALLOWED    "/etc/codex/allowed_domains.txt"
 #define E2B_PROC_TAG          "codex-sandbox"       /* the command; attach finds it by tag */
 #define E2B_HOOK_TAG          "codex-sandbox-hook"
-
-/* Options the local backend has and E2B cannot honour: refused (with the
- * fix) or, when harmless, listed in NOTES. */
-int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct cs_err *err);
 
 /* The create request.  With HIDE, values of --env variables are "(hidden)". */
 cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg,

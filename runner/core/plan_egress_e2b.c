@@ -1,4 +1,4 @@
-#include "runner/e2b/e2b_egress.h"
+#include "runner/core/plan_egress_e2b.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

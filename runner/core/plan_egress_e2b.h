@@ -24,8 +24,8 @@
  * only narrow what works (ports other than 80/443 to allowed names) are in
  * `narrower`.  An entry E2B cannot express at all is always refused, never
  * dropped. */
-#ifndef CS_E2B_EGRESS_H
-#define CS_E2B_EGRESS_H
+#ifndef CS_PLAN_EGRESS_E2B_H
+#define CS_PLAN_EGRESS_E2B_H
 
 #include <stdbool.h>
 

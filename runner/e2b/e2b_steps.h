@@ -1,0 +1,62 @@
+/* The E2B run as one table of steps (runner/core/ops.h): the run walks it
+ * with run(), --dry-run with describe(), which shows each request (method,
+ * URL, headers with secrets "(hidden)", body) built by the builders the run
+ * uses.  The job is what the steps share. */
+#ifndef CS_E2B_STEPS_H
+#define CS_E2B_STEPS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "runner/core/plan.h"
+#include "runner/core/rundir.h"
+#include "runner/core/writeback.h"
+#include "runner/e2b/e2b_api.h"
+#include "runner/e2b/e2b_xfer.h"
+
+#define AUTH_MAX (1u << 20)
+
+/* Root's part, done beside the upload on a second thread (see
+ * step_confirm_egress). */
+struct e2b_root_thread {
+	struct e2b_client cl;     /* its own curl handles; the settings are shared, read-only */
+	struct cs_err err;
+	pthread_t t;
+	bool threaded;
+	int rc;
+};
+
+struct job {
+	const struct sandbox_plan *p;
+	struct e2b_client cl;
+	struct e2b_sandbox sb;
+	const struct plan_e2b *k;   /* the plan's E2B part */
+	struct sync_scan project, home;
+	struct sync_tree trees[3];
+	size_t n_trees;
+	char run_id[33];
+	bool created;      /* a sandbox of ours exists */
+	bool ran;          /* something ran in it: its files come back */
+	bool attached;     /* attach: the sandbox was not created by this run */
+	bool lost;         /* the connection was lost with the command still running */
+	bool interrupted;  /* a step stopped for a signal (sig_terminating) */
+	int status;        /* the command's exit status */
+	struct e2b_root_thread root;
+	struct writeback wb;    /* --auth-writeback */
+	struct rundir wbdir;    /* its private directory on the host */
+};
+
+/* Walk the steps up to and including the command.  The end (the changes
+ * back, then kill or keep) is the job's cleanup (e2b.c's finish), done on
+ * every path; it is listed in the table for the dry run.  0 (J->status set),
+ * or -1 with ERR, or -1 with J->interrupted. */
+int e2b_steps_run(struct job *j, struct cs_err *err);
+/* The whole table described, for --dry-run (J->project scanned). */
+cJSON *e2b_steps_describe(struct job *j, struct cs_err *err);
+
+/* Root's files and layout (attach: without the allowlist). */
+int e2b_root_setup(struct job *j, struct e2b_client *cl, bool allowlist, struct cs_err *err);
+/* Whether a process with TAG runs in the sandbox. */
+bool e2b_tag_running(struct job *j, const char *tag);
+
+#endif
