@@ -191,7 +191,7 @@ int e2b_create(struct e2b_client *cl, const cJSON *body, struct e2b_sandbox *sb,
 		st = api_call(cl, "POST", "/v2/sandboxes", text, &r, &retries, err);
 		cl->create_ambiguous |= cl->ambiguous;
 		if ((st == 404 || st == 405) && !is_api_json_error(&r))
-			cl->v1 = true;   /* an API without /v2 routes (E2B-PROTOCOL.md 6.1) */
+			cl->v1 = true;   /* an API without /v2 routes (docs/E2B-PROTOCOL.md 6.1) */
 	}
 	if (cl->v1) {
 		cJSON *b1 = cJSON_Duplicate(body, 1);
