@@ -8,6 +8,11 @@
  * (FW_OP_REBIND), the rest are sent to the privileged parent one FW_OP_ALLOW
  * each and only after the parent has acked them is the answer - rebuilt to
  * hold exactly the chain and the inserted addresses - released to the client.
+ * Released answers are kept in a cache (firewall/dnscache.h) and served
+ * from it, without the upstream or the parent, until their TTL runs out.
+ * Upstream queries share a few connected UDP sockets (firewall/dnsf_upstream.h):
+ * answers are matched by id and question, each socket is replaced after a
+ * few dozen queries so the source port keeps changing.
  * HTTPS/SVCB and every other type of an allowed name get NODATA (their hints
  * would bypass insertion).  Upstream timeout/failure gives SERVFAIL, except
  * that an AAAA the upstream answers REFUSED or NOTIMP gets NODATA (musl's
@@ -16,6 +21,7 @@
 #ifndef FW_DNSFILTER_H
 #define FW_DNSFILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +45,7 @@ struct dnsf_cfg {
 	int priv_fd;                 /* socketpair to the parent */
 	uint32_t ttl_cap;            /* TTL cap in answers to clients */
 	uint32_t max_addrs;          /* addresses kept per answer */
+	bool cache_off;              /* tests of the forwarding path: every query goes upstream */
 };
 
 /* Serve until the parent goes away (returns 0) or a fatal error (-1, ERR). */
