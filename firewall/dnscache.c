@@ -140,6 +140,29 @@ static uint8_t *pack(const struct dns_name *qname, const struct dns_answer *a, u
 	return b;
 }
 
+/* The slot the next insert takes (CLOCK): the hand skips, once, an entry
+ * hit since it last passed, so a name asked often outlives a flood of names
+ * asked once. */
+static size_t victim(struct dnscache *c)
+{
+	for (size_t k = 0; k < c->n_slots; k++) {
+		struct dnscache_ent *e = &c->slot[c->clock];
+
+		if (!e->data || !e->referenced)
+			break;
+		e->referenced = false;
+		c->clock = (c->clock + 1) % c->n_slots;
+	}
+	return c->clock;
+}
+
+static void evict(struct dnscache *c, size_t i)
+{
+	c->evicted += c->slot[i].data != NULL;
+	drop(c, i);
+	c->clock = (i + 1) % c->n_slots;
+}
+
 void dnscache_put(struct dnscache *c, const struct dns_name *qname, uint16_t qtype,
 		  const struct dns_answer *a, uint32_t ttl_cap, int64_t now_ms)
 {
@@ -160,14 +183,11 @@ void dnscache_put(struct dnscache *c, const struct dns_name *qname, uint16_t qty
 	}
 	if ((old = find(c, qname, qtype, h)) >= 0)
 		drop(c, (size_t)old);
-	/* the oldest inserts make room, the slot at the clock is reused */
-	for (i = 0; c->bytes + size > c->max_bytes && i < c->n_slots; i++) {
-		c->evicted += c->slot[(c->clock + i) % c->n_slots].data != NULL;
-		drop(c, (c->clock + i) % c->n_slots);
-	}
-	c->evicted += c->slot[c->clock].data != NULL;
-	drop(c, c->clock);
-	e = &c->slot[c->clock];
+	for (size_t k = 0; c->bytes + size > c->max_bytes && k < 2 * c->n_slots; k++)
+		evict(c, victim(c));
+	i = victim(c);
+	evict(c, i);
+	e = &c->slot[i];
 	e->data = b;
 	e->size = size;
 	e->hash = h;
@@ -175,10 +195,9 @@ void dnscache_put(struct dnscache *c, const struct dns_name *qname, uint16_t qty
 	e->min_ttl = min_ttl;
 	e->stored_ms = now_ms;
 	e->next = c->bucket[h & (c->n_buckets - 1)];
-	c->bucket[h & (c->n_buckets - 1)] = (int32_t)c->clock;
+	c->bucket[h & (c->n_buckets - 1)] = (int32_t)i;
 	c->bytes += size;
 	c->used++;
-	c->clock = (c->clock + 1) % c->n_slots;
 }
 
 /* Unpack E into OUT with every TTL lowered by AGE seconds. */
@@ -231,6 +250,7 @@ bool dnscache_get(struct dnscache *c, const struct dns_name *qname, uint16_t qty
 		return false;
 	}
 	unpack(&c->slot[i], (uint32_t)age, out);
+	c->slot[i].referenced = true;
 	c->hits++;
 	return true;
 }

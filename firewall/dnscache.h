@@ -13,8 +13,9 @@
  *     only while every record has at least one whole second left; the TTLs
  *     handed out are what is left, rounded down, so no copy of a cached
  *     answer outlives the upstream's.
- * Bounded: at most SLOTS entries and MAX_BYTES bytes of answers; the oldest
- * insert is evicted first (a ring), expired entries are dropped when met.
+ * Bounded: at most SLOTS entries and MAX_BYTES bytes of answers; evicted in
+ * insertion order, except that an entry hit since the last round gets a
+ * second chance (CLOCK); expired entries are dropped when met.
  */
 #ifndef FW_DNSCACHE_H
 #define FW_DNSCACHE_H
@@ -36,6 +37,7 @@ struct dnscache_ent {
 	uint16_t qtype;
 	uint32_t min_ttl;           /* seconds, over every record, capped */
 	int64_t stored_ms;          /* CLOCK_MONOTONIC */
+	bool referenced;            /* hit since the eviction hand last passed */
 };
 
 struct dnscache {
@@ -43,7 +45,7 @@ struct dnscache {
 	size_t n_slots;
 	int32_t *bucket;            /* first slot of each hash chain, -1 if none */
 	size_t n_buckets;           /* a power of two */
-	size_t clock;               /* the slot the next insert takes */
+	size_t clock;               /* the eviction hand */
 	size_t used, bytes, max_bytes;
 	uint64_t hits, misses, evicted;
 };

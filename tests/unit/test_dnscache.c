@@ -14,6 +14,7 @@
 #include "firewall/dnscache.h"
 
 static struct dns_answer A, OUT;
+static bool ok_quiet_hot = true;
 
 /* An answer: CHAIN_TTL > 0 adds one CNAME; N addresses 198.51.100.1.. with ADDR_TTL. */
 static const struct dns_answer *answer(uint32_t chain_ttl, size_t n, uint32_t addr_ttl)
@@ -57,7 +58,7 @@ int main(void)
 	struct dnscache c;
 	const int64_t t0 = 1000000;
 
-	plan(36);
+	plan(38);
 	ok(dnscache_init(&c, 8, 1 << 16) == 0, "a cache of 8 entries");
 
 	/* what was put comes back, exactly */
@@ -130,6 +131,18 @@ int main(void)
 	ok(c.used <= 8, "20 more names: %zu entries kept (at most 8)", c.used);
 	ok(get(&c, "n19.test", DNS_T_A, t0) && get(&c, "n12.test", DNS_T_A, t0), "the 8 newest are there");
 	ok(!get(&c, "n11.test", DNS_T_A, t0) && !get(&c, "n0.test", DNS_T_A, t0), "the older ones were evicted");
+	/* a name asked between the inserts survives them (second chance) */
+	put(&c, "hot.test", DNS_T_A, answer(0, 1, 300), 3600, t0);
+	for (int i = 0; i < 40; i++) {
+		char n[32];
+
+		snprintf(n, sizeof n, "m%d.test", i);
+		ok_quiet_hot &= get(&c, "hot.test", DNS_T_A, t0);
+		put(&c, n, DNS_T_A, answer(0, 1, 300), 3600, t0);
+	}
+	ok(ok_quiet_hot && get(&c, "hot.test", DNS_T_A, t0) && c.used <= 8,
+	   "a name asked between 40 inserts of others stays (second chance), still 8 entries at most");
+	ok(!get(&c, "m0.test", DNS_T_A, t0), "...the others come and go");
 	dnscache_free(&c);
 
 	/* bounded by bytes */
