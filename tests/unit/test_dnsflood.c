@@ -329,6 +329,14 @@ static void flood(struct flood *fl)
 	close(fd);
 }
 
+/* valgrind runs one thread at a time: latencies there say nothing */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
 static size_t heap_in_use(void)
 {
 	struct mallinfo2 mi = mallinfo2();
@@ -385,8 +393,8 @@ int main(void)
 	   during.n, during.wrong, during.lost);
 	/* with 64 of the flood's queries queued ahead of it, a reply can
 	 * wait for them: "normal" allows for that queue, not for more */
-	ok(m1 <= 20 * m0 + 2000, "...within its normal latency: median %lld us (alone %lld us)", (long long)m1,
-	   (long long)m0);
+	ok(m1 <= 20 * m0 + 2000 || under_valgrind(), "...within its normal latency: median %lld us (alone %lld us)%s",
+	   (long long)m1, (long long)m0, under_valgrind() ? " (not timed under valgrind: one thread at a time)" : "");
 	ok(atomic_load(&F.up_hot) <= 1 + WINDOW, "...from the cache: the upstream saw it %ld times",
 	   (long)atomic_load(&F.up_hot));
 	ok(heap1 < heap0 + 4 * (1u << 20), "memory bounded: heap %zu KiB before, %zu KiB after", heap0 / 1024,
