@@ -10,9 +10,30 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "firewall/allowlist.h"
 #include "firewall/dns.h"
 #include "firewall/dnscache.h"
-#include "firewall/dnsfilter.h"
+#include "firewall/guard.h"
+#include "firewall/ruleset.h"
+
+/* What the parent hands the filter (firewall/dnsfilter.h runs it). */
+#define DNSF_MAX_PENDING 128     /* queries in flight upstream */
+#define DNSF_MAX_TCP 32          /* client TCP connections */
+#define DNSF_TRY_MS 1500         /* per upstream attempt */
+#define DNSF_TCP_IDLE_MS 10000   /* client TCP connection idle limit */
+#define DNSF_ACK_MS 2000         /* waiting for the parent's insert */
+
+struct dnsf_cfg {
+	const struct allowlist *al;
+	const struct guard *guard;
+	const struct fw_upstream *up;
+	size_t n_up;
+	int udp_fd, tcp_fd;          /* bound, listening, non-blocking */
+	int priv_fd;                 /* socketpair to the parent */
+	uint32_t ttl_cap;            /* TTL cap in answers to clients */
+	uint32_t max_addrs;          /* addresses kept per answer */
+	bool cache_off;              /* tests of the forwarding path: every query goes upstream */
+};
 
 #define DNSF_TCP_MSG_MAX (2 + DNS_TCP_MAX)
 #define DNSF_UPSOCKS 8               /* shared upstream UDP sockets */

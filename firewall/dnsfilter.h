@@ -25,28 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firewall/allowlist.h"
-#include "firewall/guard.h"
-#include "firewall/ruleset.h"
+#include "firewall/dnsf_state.h"   /* struct dnsf_cfg and the limits */
 #include "common/error.h"
-
-#define DNSF_MAX_PENDING 128     /* queries in flight upstream */
-#define DNSF_MAX_TCP 32          /* client TCP connections */
-#define DNSF_TRY_MS 1500         /* per upstream attempt */
-#define DNSF_TCP_IDLE_MS 10000   /* client TCP connection idle limit */
-#define DNSF_ACK_MS 2000         /* waiting for the parent's insert */
-
-struct dnsf_cfg {
-	const struct allowlist *al;
-	const struct guard *guard;
-	const struct fw_upstream *up;
-	size_t n_up;
-	int udp_fd, tcp_fd;          /* bound, listening, non-blocking */
-	int priv_fd;                 /* socketpair to the parent */
-	uint32_t ttl_cap;            /* TTL cap in answers to clients */
-	uint32_t max_addrs;          /* addresses kept per answer */
-	bool cache_off;              /* tests of the forwarding path: every query goes upstream */
-};
 
 /* Serve until the parent goes away (returns 0) or a fatal error (-1, ERR). */
 int dnsfilter_run(const struct dnsf_cfg *cfg, struct cs_err *err);
