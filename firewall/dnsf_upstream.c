@@ -241,6 +241,7 @@ static void finish(struct dnsf_state *st, struct dnsf_pending *p, struct dns_ans
 	const struct dnsf_cfg *cfg = st->cfg;
 	size_t n = a->n_addr < cfg->max_addrs ? a->n_addr : cfg->max_addrs, m;
 	size_t failed = 0, had = a->n_addr;
+	int64_t asked;
 
 	if (a->rcode == DNS_R_NXDOMAIN) {
 		dnsf_reply(st, &p->c, &p->q, DNS_R_NXDOMAIN, NULL);
@@ -257,6 +258,8 @@ static void finish(struct dnsf_state *st, struct dnsf_pending *p, struct dns_ans
 		return;
 	}
 	m = drop_guarded(st, p, a, n);
+	/* before the parent's clock starts the elements' lifetimes */
+	asked = dnsf_now_ms();
 	a->n_addr = dnsf_insert_all(st, &p->q, a->addr, m, &failed);
 	if (had && a->n_addr == 0 && failed) {
 		fail(st, p, DNS_R_SERVFAIL, DNSF_WHY_INSERT);
@@ -265,7 +268,7 @@ static void finish(struct dnsf_state *st, struct dnsf_pending *p, struct dns_ans
 	/* all guarded: NODATA (NOERROR, the chain, no address) */
 	dnsf_reply(st, &p->c, &p->q, DNS_R_NOERROR, a);
 	/* exactly what was released: every address in it is in the sets */
-	dnscache_put(&st->cache, &p->q.qname, p->q.qtype, a, cfg->ttl_cap, dnsf_now_ms());
+	dnscache_put(&st->cache, &p->q.qname, p->q.qtype, a, cfg->ttl_cap, asked);
 done:
 	dnsf_release(st, p);
 }
