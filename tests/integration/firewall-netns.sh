@@ -309,7 +309,7 @@ if [ "${BENCH:-1}" != 0 ]; then
 		bq allowed.test 200 >/dev/null          # warm: the answer is cached from here on
 		for k in 1 4; do
 			f=$(bq allowed.test 5000 "$k"); d=$(bw allowed.test 5000 "$k")
-			echo "# bench: DNS via the filter, allowed name, $k client(s): $(fig qps "$f") q/s, median $(fig median_us "$f") us, p99 $(fig p99_us "$f") us | dnsmasq direct: $(fig qps "$d") q/s, median $(fig median_us "$d") us | ratio q/s $(ratio "$(fig qps "$f")" "$(fig qps "$d")"), latency +$(( $(fig median_us "$f") - $(fig median_us "$d") )) us"
+			echo "# bench: DNS via the filter, allowed name, $k client(s): $(fig qps "$f") q/s, median $(fig median_us "$f") us, p99 $(fig p99_us "$f") us | dnsmasq direct: $(fig qps "$d") q/s, median $(fig median_us "$d") us | ratio q/s $(ratio "$(fig qps "$f")" "$(fig qps "$d")"), median latency $(printf '%+d' $(( $(fig median_us "$f") - $(fig median_us "$d") ))) us"
 		done
 		f=$(bq 'n%u.wild.test' 3000); d=$(bw 'n%u.wild.test' 3000)
 		echo "# bench: DNS via the filter, allowed names never cached (forwarded), 1 client: $(fig qps "$f") q/s, median $(fig median_us "$f") us | dnsmasq direct: $(fig qps "$d") q/s, median $(fig median_us "$d") us | ratio $(ratio "$(fig qps "$f")" "$(fig qps "$d")")"
