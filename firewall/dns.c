@@ -222,6 +222,43 @@ int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	return 0;
 }
 
+/* Pass 3 of dns_parse_answer: the A/AAAA records of type QTYPE owned by
+ * CUR (the end of the chain) among the answer RRs at RR_OFF. */
+static int collect_addrs(const uint8_t *msg, size_t len, const size_t *rr_off, size_t n_rr,
+			 const struct dns_name *cur, uint16_t qtype, bool have_ttl, struct dns_answer *a)
+{
+	struct dns_name name;
+
+	for (size_t i = 0; i < n_rr; i++) {
+		uint16_t type, class, rdlen;
+		uint32_t ttl;
+		size_t rdoff, o = rr_off[i];
+		struct dns_addr *d;
+
+		if (read_rr(msg, len, &o, &name, &type, &class, &ttl, &rdoff, &rdlen) < 0)
+			return DNS_E_FORMAT;
+		if (class != DNS_C_IN || type != qtype || !name_eq(&name, cur))
+			continue;
+		if (type != DNS_T_A && type != DNS_T_AAAA)
+			continue;
+		if (rdlen != (type == DNS_T_A ? 4 : 16))
+			return DNS_E_FORMAT;
+		if (a->n_addr >= DNS_MAX_ADDRS) {
+			a->dropped++;
+			continue;
+		}
+		d = &a->addr[a->n_addr++];
+		d->family = type == DNS_T_A ? AF_INET : AF_INET6;
+		memset(d->addr, 0, sizeof d->addr);
+		memcpy(d->addr, msg + rdoff, rdlen);
+		d->ttl = ttl;
+		if (!have_ttl || ttl < a->min_ttl)
+			a->min_ttl = ttl;
+		have_ttl = true;
+	}
+	return 0;
+}
+
 int dns_parse_answer(const uint8_t *msg, size_t len, const struct dns_name *qname,
 		     uint16_t qtype, struct dns_answer *a)
 {
@@ -301,34 +338,7 @@ int dns_parse_answer(const uint8_t *msg, size_t len, const struct dns_name *qnam
 	}
 
 	/* Pass 3: the addresses of the last name, of the asked type only. */
-	for (size_t i = 0; i < n_rr; i++) {
-		uint16_t type, class, rdlen;
-		uint32_t ttl;
-		size_t rdoff, o = rr_off[i];
-		struct dns_addr *d;
-
-		if (read_rr(msg, len, &o, &name, &type, &class, &ttl, &rdoff, &rdlen) < 0)
-			return DNS_E_FORMAT;
-		if (class != DNS_C_IN || type != qtype || !name_eq(&name, cur))
-			continue;
-		if (type != DNS_T_A && type != DNS_T_AAAA)
-			continue;
-		if (rdlen != (type == DNS_T_A ? 4 : 16))
-			return DNS_E_FORMAT;
-		if (a->n_addr >= DNS_MAX_ADDRS) {
-			a->dropped++;
-			continue;
-		}
-		d = &a->addr[a->n_addr++];
-		d->family = type == DNS_T_A ? AF_INET : AF_INET6;
-		memset(d->addr, 0, sizeof d->addr);
-		memcpy(d->addr, msg + rdoff, rdlen);
-		d->ttl = ttl;
-		if (!have_ttl || ttl < a->min_ttl)
-			a->min_ttl = ttl;
-		have_ttl = true;
-	}
-	return 0;
+	return collect_addrs(msg, len, rr_off, n_rr, cur, qtype, have_ttl, a);
 }
 
 static int put_name(uint8_t *out, size_t maxlen, size_t *o, const struct dns_name *n)

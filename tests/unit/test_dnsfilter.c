@@ -22,6 +22,7 @@
 #include "dnspkt.h"
 #include "firewall/dns.h"
 #include "firewall/dnsfilter.h"
+#include "firewall/dnsf_state.h"
 #include "firewall/guard.h"
 #include "firewall/privsep.h"
 
@@ -129,7 +130,9 @@ static int setup(void)
 	memcpy(F.up.addr, &up.sin_addr, 4);
 	F.up.port = ntohs(up.sin_port);
 	F.cfg = (struct dnsf_cfg){ .al = &F.al, .guard = &F.g, .up = &F.up, .n_up = 1, .udp_fd = udp,
-		.tcp_fd = tcp, .priv_fd = sp[1], .ttl_cap = 3600, .max_addrs = 32 };
+		.tcp_fd = tcp, .priv_fd = sp[1], .ttl_cap = 3600, .max_addrs = 32,
+		/* the forwarding path: the cache has its own tests (test_dnscache.c) */
+		.cache_off = true };
 	F.client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (connect(F.client, (struct sockaddr *)&F.faddr, sizeof F.faddr) < 0)
 		return -1;
@@ -395,7 +398,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(93);
+	plan(105);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -689,6 +692,81 @@ int main(void)
 		parse_reply(&r, "allowed.test", DNS_T_A);
 		ok(r.a.n_addr == 1 && reply_has(&r, "198.51.100.67") && !allowed_has(&s, "198.51.100.66"),
 		   "only the answer with the query's id counts");
+	}
+
+	/* shared upstream sockets: two clients' queries in flight at once on
+	 * one socket, answered in reverse order, each client gets its own */
+	{
+		int c2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		static struct upq u1, u2;
+		struct sockaddr_in *f1 = (struct sockaddr_in *)&u1.from, *f2 = (struct sockaddr_in *)&u2.from;
+
+		ok(c2 >= 0 && connect(c2, (struct sockaddr *)&F.faddr, sizeof F.faddr) == 0, "a second client");
+		pquery(&p, 0x700, "one.wild.test", DNS_T_A, 0);
+		client_send(&p);
+		ok(up_recv(&u1), "first client's query upstream");
+		pquery(&p, 0x701, "two.wild.test", DNS_T_A, 0);
+		send(c2, p.b, p.n, 0);
+		ok(up_recv(&u2), "second client's query upstream");
+		ok(f1->sin_port == f2->sin_port, "...from the same socket (one upstream socket, not one per query)");
+		ok(u1.q.id != u2.q.id, "...under different ids");
+		/* the first query's id with the second's question: dropped */
+		up_answer_start(&p, &u2, 0, 1);
+		p.b[0] = (uint8_t)(u1.q.id >> 8);
+		p.b[1] = (uint8_t)u1.q.id;
+		rr_a(&p, DNS_HDR, "198.51.100.90", 60);
+		up_send(&u2, &p);
+		/* an id nobody used: dropped */
+		up_answer_start(&p, &u2, 0, 1);
+		p.b[0] = (uint8_t)((u1.q.id ^ u2.q.id ^ 0x0101) >> 8);
+		p.b[1] = (uint8_t)(u1.q.id ^ u2.q.id ^ 0x0101);
+		rr_a(&p, DNS_HDR, "198.51.100.91", 60);
+		up_send(&u2, &p);
+		up_answer_start(&p, &u2, 0, 1);
+		rr_a(&p, DNS_HDR, "198.51.100.92", 60);
+		up_send(&u2, &p);
+		ok(await_reply(&s, &r, c2), "second client answered first");
+		parse_reply(&r, "two.wild.test", DNS_T_A);
+		ok(rd16(r.b) == 0x701 && r.a.n_addr == 1 && reply_has(&r, "198.51.100.92"),
+		   "...with its own answer only");
+		ok(!allowed_has(&s, "198.51.100.90") && !allowed_has(&s, "198.51.100.91"),
+		   "the spoofed answers (wrong question, unknown id) inserted nothing");
+		up_answer_start(&p, &u1, 0, 1);
+		rr_a(&p, DNS_HDR, "198.51.100.93", 60);
+		up_send(&u1, &p);
+		ok(await_reply(&s, &r, F.client), "first client answered");
+		parse_reply(&r, "one.wild.test", DNS_T_A);
+		ok(rd16(r.b) == 0x700 && r.a.n_addr == 1 && reply_has(&r, "198.51.100.93"),
+		   "...with its own answer");
+		if (c2 >= 0)
+			close(c2);
+	}
+	{
+		/* the shared socket is replaced after DNSF_UPSOCK_USES queries:
+		 * the source port keeps changing */
+		uint16_t ports[8];
+		size_t n_ports = 0;
+		int answered = 0;
+
+		for (int i = 0; i < 3 * DNSF_UPSOCK_USES; i++) {
+			struct sockaddr_in *f = (struct sockaddr_in *)&u.from;
+			bool seen_port = false;
+
+			pquery(&p, 0x800 + (unsigned)i, "allowed.test", DNS_T_A, 0);
+			client_send(&p);
+			if (!up_recv(&u))
+				break;
+			for (size_t k = 0; k < n_ports; k++)
+				seen_port |= ports[k] == f->sin_port;
+			if (!seen_port && n_ports < 8)
+				ports[n_ports++] = f->sin_port;
+			up_answer_start(&p, &u, DNS_R_NXDOMAIN, 0);
+			up_send(&u, &p);
+			answered += await_reply(&s, &r, F.client) && rcode_of(&r) == DNS_R_NXDOMAIN;
+		}
+		is_int(answered, 3 * DNSF_UPSOCK_USES, "%d queries answered", 3 * DNSF_UPSOCK_USES);
+		ok(n_ports >= 3, "...from %zu source ports (a fresh socket every %d queries)", n_ports,
+		   DNSF_UPSOCK_USES);
 	}
 
 	/* queries in flight: DNSF_MAX_PENDING forwarded, the next one gets
