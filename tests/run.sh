@@ -183,6 +183,12 @@ done
 if [ -f tests/lib/harness-selftest.sh ]; then
     run "harness/selftest" tests/lib/harness-selftest.sh bash tests/lib/harness-selftest.sh
 fi
+# The code's shape (REQUIREMENTS §2.3): layers, one header per backend,
+# headers = files, no cycle, small files and functions, docs/ citations.
+# (min-counts holds it to running: the self-test's scratch copies lack it.)
+if [ -f tests/lib/shape.py ]; then
+    run "harness/shape" tests/lib/shape.py python3 tests/lib/shape.py
+fi
 
 if [ "$unit_only" -eq 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
