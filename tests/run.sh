@@ -67,8 +67,15 @@ unit_producer() { [[ $1 == unit/* || $1 == harness/* ]]; }
 
 declare -A min=()
 if [ -f "$MIN_COUNTS" ]; then
-    while read -r k v; do
+    while read -r k v rest; do
         case $k in ''|'#'*) continue ;; esac
+        # A line that is not "producer count" (a merge's conflict marker,
+        # a typo) would silently drop a floor: refuse the file.
+        if [[ ! $k =~ ^[a-z0-9_./-]+$ || ! $v =~ ^[0-9]+$ || -n $rest ]]; then
+            echo "not ok - $MIN_COUNTS: malformed line '$k $v $rest' (want: PRODUCER COUNT)"
+            echo "0 passed, 1 failed, 0 skipped"
+            exit 1
+        fi
         min[$k]=$v
     done < "$MIN_COUNTS"
 fi

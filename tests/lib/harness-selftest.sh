@@ -4,7 +4,7 @@
 # producers run in a scratch copy of the runner (no root, no Docker); part of
 # `make check`, so tests/mutate/harness.txt mutations of the harness fail it.
 . "$(dirname "$0")/common.sh"
-plan 38
+plan 39
 tmp=$(mktemp -d /tmp/cs-harness.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/tests/unit" "$tmp/build/tests" "$tmp/tests/mutate"
@@ -41,6 +41,9 @@ OKS=$'echo 1..3; echo ok 1 - a; echo ok 2 - b; echo ok 3 - c'
 mins "unit/test_a 3"
 producer 3 "$OKS"; runner
 passes "a producer keeping its literal plan passes" "3 passed, 0 failed, 0 skipped"
+mins "unit/test_a 3" "<<<<<<< HEAD"; producer 3 "$OKS"; runner
+fails "a malformed min-counts line (a conflict marker) fails the run" "malformed line"
+mins "unit/test_a 3"
 producer 3 'echo ok 1 - a; echo ok 2 - b; echo ok 3 - c'; runner
 fails "no plan printed: fails" "no plan"
 producer 3 'echo ok 1 - a; echo 1..3; echo ok 2 - b; echo ok 3 - c'; runner
