@@ -60,7 +60,6 @@ static void forward(struct dnsf_state *st, const struct dnsf_client *cl, const s
 static void handle_query(struct dnsf_state *st, const struct dnsf_client *cl, const uint8_t *msg,
 			 size_t len)
 {
-	const struct dnsf_cfg *cfg = st->cfg;
 	struct dns_query q;
 	int r;
 
@@ -83,7 +82,7 @@ static void handle_query(struct dnsf_state *st, const struct dnsf_client *cl, co
 		dnsf_reply(st, cl, &q, DNS_R_REFUSED, NULL);
 		return;
 	}
-	if (!q.text[0] || !allowlist_match_name(cfg->al, q.text)) {
+	if (!q.text[0] || !allowlist_match_name(st->cfg->al, q.text)) {
 		/* never forwarded: the name itself could carry data out */
 		dnsf_reply(st, cl, &q, DNS_R_NXDOMAIN, NULL);
 		dnsf_note(st, FW_OP_REFUSED, &q, NULL, 0);
