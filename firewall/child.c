@@ -12,6 +12,7 @@
 
 #include "firewall/dnsfilter.h"
 #include "firewall/privsep.h"
+#include "common/util.h"
 
 #define CHILD_READY_MS 5000
 
@@ -19,7 +20,7 @@ int fw_listen_socket(const struct fw_upstream *l, int type, struct cs_err *err)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
-	int one = 1, fd = socket(l->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, fd cleanup_close = socket(l->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return cs_fail(err, errno, "DNS listener socket");
@@ -49,11 +50,9 @@ int fw_listen_socket(const struct fw_upstream *l, int type, struct cs_err *err)
 		fw_upstream_format(l, a, sizeof a);
 		cs_fail(err, errno, "binding the DNS filter to %s (%s)", a,
 			type == SOCK_STREAM ? "tcp" : "udp");
-		cs_hint(err, "is another resolver listening there? use --listen IP[#PORT]");
-		close(fd);
-		return -1;
+		return cs_hint(err, "is another resolver listening there? use --listen IP[#PORT]");
 	}
-	return fd;
+	return steal_fd(&fd);
 }
 
 static void __attribute__((noreturn)) child_main(const struct fw_config *cfg, struct fw_parent *pp,
