@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/atomic.h"
 #include "common/util.h"
 
 #define STATE_MAX (256u << 20)
@@ -89,11 +90,9 @@ static cJSON *list_json(const struct sync_list *l)
 
 int e2b_state_save(const char *id, const struct sync_tree *trees, size_t n, struct cs_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	char path[PATH_MAX];
 	cJSON *root = cJSON_CreateObject(), *a;
 	cleanup_free char *text = NULL;
-	int fd;
-	size_t len;
 
 	if (state_path(id, path, sizeof path, true) < 0) {
 		cJSON_Delete(root);
@@ -114,21 +113,10 @@ int e2b_state_save(const char *id, const struct sync_tree *trees, size_t n, stru
 	cJSON_Delete(root);
 	if (!text)
 		return cs_fail(err, ENOMEM, "out of memory");
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	/* A fresh file: whatever was left at the temporary name (a link, a
-	 * fifo) is removed, never opened. */
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cs_fail(err, errno, "writing %s", tmp);
-	len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 || close(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return cs_fail(err, e, "writing %s", path);
-	}
+	/* The one atomic write (common/atomic.h): a fresh temporary name,
+	 * never a link or FIFO left there, fsync'd, renamed over. */
+	if (atomic_write_path(path, text, strlen(text), &(struct atomic_opts){ .mode = 0600 }, err) < 0)
+		return -1;
 	return 0;
 }
 
