@@ -48,7 +48,7 @@ int flow_name_canon(const uint8_t *s, size_t n, char out[FLOW_NAME_MAX + 1])
 		if (c >= 'A' && c <= 'Z')
 			c = (uint8_t)(c - 'A' + 'a');
 		if (c == '.') {
-			if (lab == 0)
+			if (!lab)
 				return -1;
 			lab = 0;
 			digits = true;
