@@ -22,7 +22,7 @@ static const char rule_text[] =
 	"meta mark & 0x00c50000 == 0x00c10000 ct mark set 0x00c10000 accept\n"
 	"meta mark & 0x00c50000 == 0x00c40000 ct mark set 0x00c40000 jump record\n"
 	"meta mark & 0x00c50000 == 0x00c40000 meta l4proto tcp reject with tcp reset\n"
-	"ct mark 0x00c40000 meta l4proto tcp reject with tcp reset\n"
+	"ct direction original ct mark 0x00c40000 meta l4proto tcp reject with tcp reset\n"
 	"ct direction original ct state new,established ct mark != 0x00c10000 tcp dport { 80, 443 } "
 	"ip daddr @allow4 ip daddr != @allow4_net queue num NUM\n"
 	"ct direction original ct state new,established ct mark != 0x00c10000 tcp dport { 80, 443 } "

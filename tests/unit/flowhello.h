@@ -18,6 +18,9 @@ struct hello_opts {
 	size_t pq;              /* bytes of ML-KEM key share (0: x25519 only) */
 	size_t pad;             /* a padding extension of this many bytes */
 	int ext_len_delta;      /* corrupt the extensions length by this much */
+	int sid_extra;          /* session id longer than 32 by this much */
+	size_t trailing;        /* bytes after the extensions block */
+	int sni_list_delta;     /* corrupt the server_name list length */
 };
 
 static inline size_t fh_put16(uint8_t *p, size_t v)
@@ -68,8 +71,8 @@ static inline size_t build_hello(uint8_t *out, const struct hello_opts *o)
 	out[n++] = 3;
 	for (int i = 0; i < 32; i++)
 		out[n++] = (uint8_t)(i * 7);
-	out[n++] = 32;
-	for (int i = 0; i < 32; i++)
+	out[n++] = (uint8_t)(32 + o->sid_extra);
+	for (int i = 0; i < 32 + o->sid_extra; i++)
 		out[n++] = (uint8_t)(i + 1);
 	n += fh_put16(out + n, 6);
 	out[n++] = 0x13; out[n++] = 0x01; out[n++] = 0x13; out[n++] = 0x02;
@@ -80,8 +83,12 @@ static inline size_t build_hello(uint8_t *out, const struct hello_opts *o)
 		goto done;
 	ext_at = n;
 	n += 2;
-	if (o->sni)
+	if (o->sni) {
+		size_t at = n;
+
 		n += fh_sni_ext(out + n, o->sni, o->sni2);
+		fh_put16(out + at + 4, (size_t)((long)(n - at - 6) + o->sni_list_delta));
+	}
 	n += fh_ext(out + n, 0x002b, ver, sizeof ver);
 	if (o->pq) {
 		ksn += fh_put16(ks + ksn, 0x11ec);
@@ -107,6 +114,8 @@ static inline size_t build_hello(uint8_t *out, const struct hello_opts *o)
 		n += fh_ext(out + n, 0x0015, ks, o->pad);
 	}
 	fh_put16(out + ext_at, (size_t)((long)(n - ext_at - 2) + o->ext_len_delta));
+	memset(out + n, 0, o->trailing);
+	n += o->trailing;
 done:
 	out[0] = 1;
 	out[1] = (uint8_t)((n - 4) >> 16);

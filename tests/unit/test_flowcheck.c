@@ -179,9 +179,21 @@ static void tls_shapes(void)
 	st[5] = 2;   /* ServerHello */
 	ok(one("203.0.113.10", 443, st, 60) == FLOW_REFUSE && refused(FLOW_R_MALFORMED),
 	   "tls: a first handshake message other than ClientHello: refused early");
+	o.trailing = 2;
+	ok(tls("203.0.113.10", &o) == FLOW_REFUSE && refused(FLOW_R_MALFORMED),
+	   "tls: bytes after the extensions block: refused");
+	o.trailing = 0;
+	o.sni_list_delta = 1;
+	ok(tls("203.0.113.10", &o) == FLOW_REFUSE && refused(FLOW_R_MALFORMED),
+	   "tls: server_name list length not its extension's: refused");
+	o.sni_list_delta = 0;
+	o.sid_extra = 1;
+	ok(tls("203.0.113.10", &o) == FLOW_REFUSE && refused(FLOW_R_MALFORMED), "tls: session id over 32: refused");
+	o.sid_extra = 0;
 	hello(&o);
-	st[2 + 5 + 4 + 32 + 2] = 33;   /* session id length */
-	ok(one("203.0.113.10", 443, st, sizeof st) != FLOW_ALLOW, "tls: session id over 32: refused");
+	st[0] = 23;
+	ok(one("203.0.113.10", 443, st, 60) == FLOW_REFUSE && refused(FLOW_R_NOT_TLS),
+	   "tls: an application-data record first: refused");
 	hello(&o);
 	st[1] = 4;
 	ok(one("203.0.113.10", 443, st, 2) == FLOW_REFUSE && refused(FLOW_R_NOT_TLS),
@@ -354,7 +366,7 @@ int main(void)
 	unsigned char a[4] = { 203, 0, 113, 10 };
 	struct cs_err err;
 
-	plan(82);
+	plan(85);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "api.allowed.test www.allowed.test *.cdn.test public.ech.test", "test", &err);
 	names();

@@ -73,7 +73,7 @@ int main(void)
 	struct nlmsghdr *nlh;
 	size_t n;
 
-	plan(22);
+	plan(23);
 	build_ip4();
 	build_ip6();
 	nlh = packet_msg(buf, true, 0);
@@ -151,5 +151,7 @@ int main(void)
 	ok(nfq_tcp_parse(ip6, sizeof ip6, &t) < 0, "IPv6: an extension header: refused");
 	ok(strstr(nfq_rule_text(), "queue num NUM") && !strstr(nfq_rule_text(), "bypass") &&
 	   !strstr(nfq_rule_text(), "fanout"), "the rule shape queues without bypass (fail closed)");
+	ok(strstr(nfq_rule_text(), "ct direction original ct mark 0x00c40000 meta l4proto tcp reject"),
+	   "a refused flow's later packets are reset in the original direction only (the RST itself passes)");
 	return tap_done();
 }
