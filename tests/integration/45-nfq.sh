@@ -75,7 +75,7 @@ ipt -A OUTPUT -p tcp -m conntrack --ctdir ORIGINAL -m connmark --mark 0xc40000 \
 ipt -A OUTPUT -p tcp -d 10.77.0.2 -m multiport --dports 80,443 -m conntrack --ctdir ORIGINAL \
     --ctstate NEW,ESTABLISHED -m connmark ! --mark 0xc10000 -j NFQUEUE --queue-num 7 ||
     bail "iptables-nft: the rule shape was refused"
-inc "$TMP/fwtest_nfq" 7 "allowed.test other.test" allowed.test=10.77.0.2 other.test=10.77.0.9 \
+ip netns exec "$C" "$TMP/fwtest_nfq" 7 "allowed.test other.test" allowed.test=10.77.0.2 other.test=10.77.0.9 \
     >"$TMP/verdicts" 2>"$TMP/driver.err" &
 PIDS+=($!)
 check "the driver binds queue 7" wait_for grep -q READY "$TMP/verdicts"
