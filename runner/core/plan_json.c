@@ -5,16 +5,6 @@
 
 #include "common/util.h"
 
-static bool is_secret(const struct sandbox_plan *p, const char *kv)
-{
-	size_t nl = strcspn(kv, "=");
-
-	for (size_t i = 0; i < p->env_secret.n; i++)
-		if (strlen(p->env_secret.v[i]) == nl && strncmp(p->env_secret.v[i], kv, nl) == 0)
-			return true;
-	return false;
-}
-
 static cJSON *strv_json(const struct strv *s)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -114,7 +104,7 @@ static void add_env(cJSON *root, const struct sandbox_plan *p)
 			nl = sizeof name - 1;
 		memcpy(name, kv, nl);
 		name[nl] = '\0';
-		if (is_secret(p, kv))
+		if (plan_env_secret(p, kv))
 			cJSON_AddStringToObject(env, name, "(hidden)");
 		else
 			cJSON_AddStringToObject(env, name, eq ? eq + 1 : "");

@@ -90,3 +90,13 @@ void plan_free(struct sandbox_plan *p)
 		free(*strings[i]);
 	memset(p, 0, sizeof *p);
 }
+
+bool plan_env_secret(const struct sandbox_plan *p, const char *kv)
+{
+	size_t nl = strcspn(kv, "=");
+
+	for (size_t i = 0; i < p->env_secret.n; i++)
+		if (strlen(p->env_secret.v[i]) == nl && strncmp(p->env_secret.v[i], kv, nl) == 0)
+			return true;
+	return false;
+}

@@ -118,6 +118,9 @@ int plan_add_copy(struct sandbox_plan *p, const char *src, const char *dst,
 		  enum copy_mode mode, unsigned int perm, const char *why);
 /* Free everything the plan holds; P is zeroed (plan_free twice is safe). */
 void plan_free(struct sandbox_plan *p);
+/* Is the variable of KV ("NAME=VALUE" or "NAME") one whose value nothing
+ * may show (--dry-run, the request descriptions)? */
+bool plan_env_secret(const struct sandbox_plan *p, const char *kv);
 static inline void plan_freep(struct sandbox_plan *p) { plan_free(p); }
 /* Scope guard for a plan declared "= { 0 }" (plan_build fills it). */
 #define cleanup_plan __attribute__((cleanup(plan_freep)))

@@ -25,16 +25,6 @@ void describe_also(cJSON *out, const char *method, const char *path, const char 
 	cJSON_AddItemToArray(also, r);
 }
 
-static bool is_secret(const struct sandbox_plan *p, const char *kv)
-{
-	size_t nl = strcspn(kv, "=");
-
-	for (size_t i = 0; i < p->env_secret.n; i++)
-		if (strlen(p->env_secret.v[i]) == nl && strncmp(p->env_secret.v[i], kv, nl) == 0)
-			return true;
-	return false;
-}
-
 /* Who created the container is known only at run time. */
 static void identity_placeholders(cJSON *labels)
 {
@@ -60,7 +50,7 @@ void describe_body(cJSON *out, cJSON *body, const struct sandbox_plan *p)
 	cJSON_ArrayForEach(e, env) {
 		char hidden[300];
 
-		if (!cJSON_IsString(e) || !is_secret(p, e->valuestring))
+		if (!cJSON_IsString(e) || !plan_env_secret(p, e->valuestring))
 			continue;
 		snprintf(hidden, sizeof hidden, "%.*s=(hidden)", (int)strcspn(e->valuestring, "="),
 			 e->valuestring);

@@ -41,9 +41,7 @@ cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg
 		name[nl] = '\0';
 		if (strcmp(name, "HOME") == 0 || strcmp(name, "USER") == 0)
 			continue;
-		for (size_t k = 0; k < p->env_secret.n; k++)
-			if (strcmp(p->env_secret.v[k], name) == 0)
-				secret = true;
+		secret = plan_env_secret(p, kv);
 		cJSON_DeleteItemFromObjectCaseSensitive(env, name);
 		if (strcmp(name, "SANDBOX_ENV_DIR") == 0 || strcmp(name, "CODEX_HOME") == 0)
 			cJSON_AddStringToObject(env, name, E2B_REMOTE_CODEX_HOME);
