@@ -25,3 +25,12 @@ void strv_free(struct strv *s)
 	s->v = NULL;
 	s->n = 0;
 }
+
+cJSON *strv_add_json(cJSON *obj, const char *key, const struct strv *s)
+{
+	cJSON *a = cJSON_AddArrayToObject(obj, key);
+
+	for (size_t i = 0; a && i < s->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i]));
+	return a;
+}

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 struct strv {
 	char **v;   /* NULL-terminated; NULL while empty */
 	size_t n;
@@ -13,6 +15,9 @@ struct strv {
 /* Append a copy of STR.  0, or -1 with errno (ENOMEM). */
 int strv_push(struct strv *s, const char *str);
 void strv_free(struct strv *s);
+/* Add S to OBJ as the array KEY (the JSON form every body and the plan
+ * use).  The array, or NULL when out of memory. */
+cJSON *strv_add_json(cJSON *obj, const char *key, const struct strv *s);
 
 static inline void strv_freep(struct strv *s) { strv_free(s); }
 #define cleanup_strv __attribute__((cleanup(strv_freep)))

@@ -156,14 +156,6 @@ void plan_e2b_free(struct plan_e2b *e)
 	strv_free(&e->notes);
 }
 
-static void add_strv(cJSON *o, const char *name, const struct strv *v)
-{
-	cJSON *a = cJSON_AddArrayToObject(o, name);
-
-	for (size_t i = 0; a && i < v->n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v->v[i]));
-}
-
 cJSON *plan_e2b_json(const struct plan_e2b *e)
 {
 	cJSON *x = cJSON_CreateObject(), *o;
@@ -177,11 +169,11 @@ cJSON *plan_e2b_json(const struct plan_e2b *e)
 	cJSON_AddStringToObject(x, "api_key", e->cfg.api_key ? "(hidden)"
 				: "(not set: E2B_API_KEY is required)");
 	o = cJSON_AddObjectToObject(x, "egress");
-	add_strv(o, "allowOut", &e->eg.allow_out);
-	add_strv(o, "denyOut", &e->eg.deny_out);
-	add_strv(o, "weaker_than_local", &e->eg.weaker);
-	add_strv(o, "narrower_than_local", &e->eg.narrower);
-	add_strv(x, "notes", &e->notes);
+	strv_add_json(o, "allowOut", &e->eg.allow_out);
+	strv_add_json(o, "denyOut", &e->eg.deny_out);
+	strv_add_json(o, "weaker_than_local", &e->eg.weaker);
+	strv_add_json(o, "narrower_than_local", &e->eg.narrower);
+	strv_add_json(x, "notes", &e->notes);
 	o = cJSON_AddObjectToObject(x, "timeouts");
 	cJSON_AddNumberToObject(o, "sandbox_s", e->ttl);
 	cJSON_AddNumberToObject(o, "keepalive_s", e->keepalive);

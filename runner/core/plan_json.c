@@ -5,15 +5,6 @@
 
 #include "common/util.h"
 
-static cJSON *strv_json(const struct strv *s)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; a && i < s->n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i]));
-	return a;
-}
-
 static const char *copy_mode_name(enum copy_mode m)
 {
 	switch (m) {
@@ -86,8 +77,8 @@ static void add_files(cJSON *root, const struct sandbox_plan *p)
 		cJSON_AddStringToObject(c, "why", p->copies[i].why);
 		cJSON_AddItemToArray(a, c);
 	}
-	cJSON_AddItemToObject(root, "create_dirs", strv_json(&p->mkdirs));
-	cJSON_AddItemToObject(root, "writable_outside_work_dir", strv_json(&p->outside_writable));
+	strv_add_json(root, "create_dirs", &p->mkdirs);
+	strv_add_json(root, "writable_outside_work_dir", &p->outside_writable);
 }
 
 /* Names always; values of --env variables never. */
@@ -109,7 +100,7 @@ static void add_env(cJSON *root, const struct sandbox_plan *p)
 		else
 			cJSON_AddStringToObject(env, name, eq ? eq + 1 : "");
 	}
-	cJSON_AddItemToObject(root, "command_argv", strv_json(&p->command_argv));
+	strv_add_json(root, "command_argv", &p->command_argv);
 	cJSON_AddBoolToObject(root, "tty", p->tty);
 	cJSON_AddBoolToObject(root, "attach_stdin", p->attach_stdin);
 	cJSON_AddStringToObject(root, "image", p->image);
@@ -127,7 +118,7 @@ static void add_network(cJSON *root, const struct sandbox_plan *p)
 	cJSON_AddStringToObject(net, "policy", "default-deny");
 	cJSON_AddStringToObject(net, "docker_network", p->network ? p->network : "bridge");
 	if (p->upstreams.n)
-		cJSON_AddItemToObject(net, "dns_upstreams", strv_json(&p->upstreams));
+		strv_add_json(net, "dns_upstreams", &p->upstreams);
 	else
 		cJSON_AddStringToObject(net, "dns_upstreams", p->upstream_docker_dns ?
 					"Docker's embedded resolver (127.0.0.11)" : "as Docker configures the sandbox");
@@ -140,7 +131,7 @@ static void add_network(cJSON *root, const struct sandbox_plan *p)
 		allow_entry_format(&p->allow.v[i], e, sizeof e);
 		cJSON_AddItemToArray(a, cJSON_CreateString(e));
 	}
-	cJSON_AddItemToObject(net, "publish", strv_json(&p->publish));
+	strv_add_json(net, "publish", &p->publish);
 	if (p->log_blocked)
 		cJSON_AddStringToObject(net, "log_blocked", p->log_blocked);
 }

@@ -93,7 +93,7 @@ cJSON *ctr_base_body(const struct sandbox_plan *p, const struct runner_identity 
 cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identity *id,
 			const struct ctr_paths *paths, const char *network_mode)
 {
-	cJSON *b, *hc, *mounts, *tmpfs, *ep, *cmd, *env, *a;
+	cJSON *b, *hc, *mounts, *tmpfs, *ep, *a;
 	char user[32], opts[128], status_file[128];
 	unsigned uid = paths->ids ? (unsigned)paths->ids->uid : (unsigned)p->uid;
 	unsigned gid = paths->ids ? (unsigned)paths->ids->gid : (unsigned)p->gid;
@@ -127,12 +127,8 @@ cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identi
 		cJSON_AddItemToArray(ep, cJSON_CreateString(SANDBOX_CODEX_HOME "/init.sh"));
 	}
 	cJSON_AddItemToArray(ep, cJSON_CreateString("--"));
-	cmd = cJSON_AddArrayToObject(b, "Cmd");
-	for (size_t i = 0; i < p->command_argv.n; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(p->command_argv.v[i]));
-	env = cJSON_AddArrayToObject(b, "Env");
-	for (size_t i = 0; i < p->env.n; i++)
-		cJSON_AddItemToArray(env, cJSON_CreateString(p->env.v[i]));
+	strv_add_json(b, "Cmd", &p->command_argv);
+	strv_add_json(b, "Env", &p->env);
 	cJSON_AddBoolToObject(hc, "Init", false);   /* our init is PID 1 */
 	if (p->tty && paths->console_rows && paths->console_cols) {
 		a = cJSON_AddArrayToObject(hc, "ConsoleSize");

@@ -18,7 +18,7 @@
 cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg,
 		       const char *run_id, int ttl, bool hide)
 {
-	cJSON *b = cJSON_CreateObject(), *md, *env, *net, *a;
+	cJSON *b = cJSON_CreateObject(), *md, *env, *net;
 
 	cJSON_AddStringToObject(b, "templateID", p->template_id);
 	cJSON_AddNumberToObject(b, "timeout", ttl);
@@ -50,12 +50,8 @@ cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg
 	}
 	cJSON_AddStringToObject(env, "CODEX_SANDBOX_BACKEND", "e2b");
 	net = cJSON_AddObjectToObject(b, "network");
-	a = cJSON_AddArrayToObject(net, "allowOut");
-	for (size_t i = 0; i < eg->allow_out.n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(eg->allow_out.v[i]));
-	a = cJSON_AddArrayToObject(net, "denyOut");
-	for (size_t i = 0; i < eg->deny_out.n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(eg->deny_out.v[i]));
+	strv_add_json(net, "allowOut", &eg->allow_out);
+	strv_add_json(net, "denyOut", &eg->deny_out);
 	return b;
 }
 
