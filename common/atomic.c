@@ -132,6 +132,19 @@ void atomic_abort(struct atomic_file *a)
 	errno = saved;
 }
 
+/* The whole-buffer forms: fill a begun file, then commit (or abort). */
+static int fill_and_commit(struct atomic_file *a, const void *data, size_t len,
+			   const struct atomic_opts *o, const char *what, struct cs_err *err)
+{
+	if (fd_write_all(a->fd, data, len) < 0) {
+		int e = errno;
+
+		atomic_abort(a);
+		return cs_fail(err, e, "cannot write %s", what);
+	}
+	return atomic_commit(a, o, err);
+}
+
 int atomic_write_at(int dirfd, const char *name, const void *data, size_t len,
 		    const struct atomic_opts *o, struct cs_err *err)
 {
@@ -139,13 +152,7 @@ int atomic_write_at(int dirfd, const char *name, const void *data, size_t len,
 
 	if (atomic_begin_at(&a, dirfd, name, err) < 0)
 		return -1;
-	if (fd_write_all(a.fd, data, len) < 0) {
-		int e = errno;
-
-		atomic_abort(&a);
-		return cs_fail(err, e, "cannot write %s", name);
-	}
-	return atomic_commit(&a, o, err);
+	return fill_and_commit(&a, data, len, o, name, err);
 }
 
 int atomic_write_path(const char *path, const void *data, size_t len,
@@ -155,11 +162,5 @@ int atomic_write_path(const char *path, const void *data, size_t len,
 
 	if (atomic_begin_path(&a, path, err) < 0)
 		return -1;
-	if (fd_write_all(a.fd, data, len) < 0) {
-		int e = errno;
-
-		atomic_abort(&a);
-		return cs_fail(err, e, "cannot write %s", path);
-	}
-	return atomic_commit(&a, o, err);
+	return fill_and_commit(&a, data, len, o, path, err);
 }
