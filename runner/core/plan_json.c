@@ -150,10 +150,3 @@ cJSON *plan_json(const struct sandbox_plan *p)
 		cJSON_AddItemToObject(root, "e2b", plan_e2b_json(&p->e2b));
 	return root;
 }
-
-char *plan_to_json(const struct sandbox_plan *p)
-{
-	cleanup_json cJSON *root = plan_json(p);
-
-	return root ? cJSON_Print(root) : NULL;
-}

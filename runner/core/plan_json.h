@@ -11,7 +11,5 @@
 /* The plan as a cJSON object (caller deletes): mounts, user, env names,
  * command, network, allowlist.  NULL when out of memory. */
 cJSON *plan_json(const struct sandbox_plan *p);
-/* The same as text (caller frees), or NULL. */
-char *plan_to_json(const struct sandbox_plan *p);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/atomic.h"
+#include "common/env.h"
 #include "common/util.h"
 
 #define STATE_MAX (256u << 20)
@@ -38,7 +39,7 @@ static bool id_ok(const char *id)
 
 static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
 {
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *xdg = cs_getenv("XDG_STATE_HOME"), *home = cs_getenv("HOME");
 	char base[PATH_MAX];
 
 	if (!id_ok(id))
