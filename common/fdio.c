@@ -65,10 +65,10 @@ int fd_read_max(int fd, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-int read_small_file(const char *path, size_t max, char **out, size_t *len)
+static int read_regular(const char *path, int follow, size_t max, char **out, size_t *len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | follow);
 	int rc, e;
 
 	if (fd < 0)
@@ -85,6 +85,16 @@ int read_small_file(const char *path, size_t max, char **out, size_t *len)
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+int read_small_file(const char *path, size_t max, char **out, size_t *len)
+{
+	return read_regular(path, O_NOFOLLOW, max, out, len);
+}
+
+int read_system_file(const char *path, size_t max, char **out, size_t *len)
+{
+	return read_regular(path, 0, max, out, len);
 }
 
 DIR *fd_opendir(int fd)

@@ -18,6 +18,10 @@ int fd_read_max(int fd, size_t max, char **out, size_t *len);
  * a regular file of at most MAX bytes.  0, or -1 with errno (ENOENT absent,
  * ELOOP a link, EINVAL not a regular file, EFBIG too large). */
 int read_small_file(const char *path, size_t max, char **out, size_t *len);
+/* The same for a system file that is often a link (/etc/resolv.conf under
+ * systemd-resolved or `ip netns exec`): the link is followed; the rest
+ * (regular, non-blocking, bounded, never cut short) holds. */
+int read_system_file(const char *path, size_t max, char **out, size_t *len);
 
 /* A directory stream over a duplicate of the directory FD (FD stays the
  * caller's to close).  NULL with errno. */

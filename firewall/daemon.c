@@ -102,17 +102,9 @@ static int guard_routes(struct guard *g, const char *path, size_t max,
  * there).  NULL with errno when it cannot be read whole. */
 static char *read_resolv_conf(void)
 {
-	int fd cleanup_close = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	struct stat st;
 	char *text = NULL;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return NULL;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return fd_read_max(fd, RESOLV_MAX, &text, NULL) < 0 ? NULL : text;
+	return read_system_file("/etc/resolv.conf", RESOLV_MAX, &text, NULL) < 0 ? NULL : text;
 }
 
 /* Without --upstream, the nameservers of resolv.conf other than ourselves. */

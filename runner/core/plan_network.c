@@ -61,14 +61,9 @@ int resolv_conf_nameservers(const char *text, struct strv *out)
  * as none, never cut short. */
 static char *read_resolv_conf(const char *path)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	char *text = NULL;
-	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    fd_read_max(fd, RESOLV_CONF_MAX, &text, NULL) < 0)
-		return NULL;
-	return text;
+	return read_system_file(path, RESOLV_CONF_MAX, &text, NULL) < 0 ? NULL : text;
 }
 
 /* The DNS filter's upstream: --dns, else the host's resolvers (a
