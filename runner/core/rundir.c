@@ -108,8 +108,14 @@ int rundir_create(struct rundir *r, const struct runner_identity *id, const stru
 	rundir_path(r, "group", path, sizeof path);
 	if (write_file(path, group, 0644, err) < 0)
 		return -1;
-	rundir_path(r, "allowed_domains.txt", path, sizeof path);
+	rundir_path(r, RUNDIR_ETC, path, sizeof path);
+	if (mkdir(path, 0755) < 0)
+		return cs_fail(err, errno, "creating %s", path);
+	rundir_path(r, RUNDIR_ALLOWED, path, sizeof path);
 	if (write_file(path, p->allow_text ? p->allow_text : "", 0644, err) < 0)
+		return -1;
+	rundir_path(r, RUNDIR_BLOCKED, path, sizeof path);
+	if (write_file(path, "", 0644, err) < 0)
 		return -1;
 	/* The only resolver inside the sandbox is the firewall's DNS filter. */
 	rundir_path(r, "resolv.conf", path, sizeof path);

@@ -27,6 +27,10 @@ void rundir_remove(struct rundir *r);
  * can chown, else 0444 inside the private run dir). */
 int rundir_copy_private(const char *src, const char *dst, uid_t uid, gid_t gid,
 			struct cs_err *err);
+/* The run dir's files the sandbox sees at SANDBOX_ETC_DIR (read-only). */
+#define RUNDIR_ETC "etc-codex"
+#define RUNDIR_ALLOWED RUNDIR_ETC "/allowed_domains.txt"
+#define RUNDIR_BLOCKED RUNDIR_ETC "/blocked.jsonl"
 #define STATUS_MAX_BYTES 4096      /* the init writes well under 1200 */
 #define RUNDIR_COPY_MAX (1u << 20) /* auth.json copies */
 

@@ -16,7 +16,14 @@
 #define SANDBOX_CODEX_HOME   "/codex_home"
 #define SANDBOX_HOME         "/home/codex"
 #define SANDBOX_RUN_DIR      "/run/codex-sandbox"
-#define SANDBOX_ALLOWED_FILE "/etc/codex/allowed_domains.txt"
+/* /etc/codex is a read-only bind of the run dir's etc-codex/ (RUNDIR_ETC):
+ * a directory, not single files, so the files in it can be replaced
+ * (renamed over) and appended while the sandbox runs and it sees the
+ * change: the effective allowlist (changed by `allow`/`deny`) and the log
+ * of what was blocked. */
+#define SANDBOX_ETC_DIR "/etc/codex"
+#define SANDBOX_ALLOWED_FILE SANDBOX_ETC_DIR "/allowed_domains.txt"
+#define SANDBOX_BLOCKED_FILE SANDBOX_ETC_DIR "/blocked.jsonl"
 #define SANDBOX_INIT         "/usr/lib/codex-sandbox/codex-sandbox-init"
 #define SANDBOX_FIREWALL     "/usr/lib/codex-sandbox/codex-firewall"
 #define SANDBOX_APP_PREFIX   "/app"

@@ -159,8 +159,8 @@ cJSON *ctr_sandbox_body(const struct sandbox_plan *p, const struct runner_identi
 	add_bind(mounts, paths->passwd, "/etc/passwd", true);
 	add_bind(mounts, paths->group, "/etc/group", true);
 	add_bind(mounts, paths->status_dir, SANDBOX_RUN_DIR "/status", false);
-	if (paths->allowed_domains)
-		add_bind(mounts, paths->allowed_domains, SANDBOX_ALLOWED_FILE, true);
+	if (paths->etc_dir)
+		add_bind(mounts, paths->etc_dir, SANDBOX_ETC_DIR, true);
 	if (paths->resolv_conf)
 		add_bind(mounts, paths->resolv_conf, "/etc/resolv.conf", true);
 	return b;

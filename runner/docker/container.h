@@ -23,7 +23,7 @@ struct ctr_paths {
 	const char *passwd;          /* host files from the run dir */
 	const char *group;
 	const char *status_dir;
-	const char *allowed_domains; /* NULL: not mounted */
+	const char *etc_dir;         /* bound at SANDBOX_ETC_DIR; NULL: not mounted */
 	const char *resolv_conf;     /* NULL: not mounted */
 	const char *auth_override;   /* a private copy instead of the user's file */
 	bool auth_override_rw;       /* writeback: Codex may rewrite the copy */

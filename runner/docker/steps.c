@@ -104,14 +104,14 @@ static void initial_resize(struct run_ctx *c)
 static cJSON *sandbox_body(struct run_ctx *c, const struct sandbox_plan *p)
 {
 	char passwd[PATH_MAX + 32], group[PATH_MAX + 32], status[PATH_MAX + 32];
-	char allowed[PATH_MAX + 32], resolv[PATH_MAX + 32], netmode[128];
+	char etc[PATH_MAX + 32], resolv[PATH_MAX + 32], netmode[128];
 	struct ctr_paths cp = { .passwd = passwd, .group = group, .status_dir = status,
-				.allowed_domains = allowed, .resolv_conf = resolv, .ids = &c->ids };
+				.etc_dir = etc, .resolv_conf = resolv, .ids = &c->ids };
 
 	rundir_path(&c->rd, "passwd", passwd, sizeof passwd);
 	rundir_path(&c->rd, "group", group, sizeof group);
 	rundir_path(&c->rd, "status", status, sizeof status);
-	rundir_path(&c->rd, "allowed_domains.txt", allowed, sizeof allowed);
+	rundir_path(&c->rd, RUNDIR_ETC, etc, sizeof etc);
 	rundir_path(&c->rd, "resolv.conf", resolv, sizeof resolv);
 	if (p->tty && apiv_at_least(c->d.api, APIV_CONSOLE_SIZE)) {
 		unsigned short rows, cols;
@@ -265,8 +265,8 @@ static int files_run(const struct sandbox_plan *p, void *ctx, struct cs_err *err
 
 static int files_describe(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err)
 {
-	static const char *const names[] = { "RUNNER", "passwd", "group", "allowed_domains.txt",
-					     "resolv.conf", "status/" };
+	static const char *const names[] = { "RUNNER", "passwd", "group", RUNDIR_ALLOWED,
+					     RUNDIR_BLOCKED, "resolv.conf", "status/" };
 	struct run_ctx *c = ctx;
 	cJSON *a = cJSON_AddArrayToObject(out, "run_dir_files");
 

@@ -56,7 +56,7 @@ int main(void)
 	char *cmdv[] = { "codex", "exec", NULL };
 	char *envv[] = { "HOME=/home/codex", NULL };
 	struct ctr_paths cp = { .passwd = "/r/passwd", .group = "/r/group", .status_dir = "/r/status",
-				.allowed_domains = "/r/allowed", .resolv_conf = "/r/resolv" };
+				.etc_dir = "/r/etc-codex", .resolv_conf = "/r/resolv" };
 	cJSON *b, *hc, *m;
 
 	memset(&p, 0, sizeof p);
@@ -101,8 +101,8 @@ int main(void)
 	ok(strstr(get_str(hc, "Tmpfs./home/codex"), "uid=1000,gid=1001") != NULL, "HOME tmpfs owned by the user");
 	m = find_mount(cJSON_GetObjectItem(hc, "Mounts"), "/etc/resolv.conf");
 	ok(m && cJSON_IsTrue(cJSON_GetObjectItem(m, "ReadOnly")), "resolv.conf: ours, read-only");
-	m = find_mount(cJSON_GetObjectItem(hc, "Mounts"), SANDBOX_ALLOWED_FILE);
-	ok(m && cJSON_IsTrue(cJSON_GetObjectItem(m, "ReadOnly")), "allowed_domains.txt read-only");
+	m = find_mount(cJSON_GetObjectItem(hc, "Mounts"), SANDBOX_ETC_DIR);
+	ok(m && cJSON_IsTrue(cJSON_GetObjectItem(m, "ReadOnly")), "/etc/codex (allowlist, blocked log) read-only");
 	ok(array_has(cJSON_GetObjectItem(b, "Entrypoint"), SANDBOX_INIT), "our init is PID 1");
 	ok(array_has(cJSON_GetObjectItem(b, "Entrypoint"), "--hook"), "hook passed to the init");
 	ok(cJSON_IsTrue(cJSON_GetObjectItem(b, "Tty")) && cJSON_IsTrue(cJSON_GetObjectItem(b, "OpenStdin")),

@@ -138,14 +138,14 @@ int main(void)
 		struct rundir rd = { .dir = "<run-dir>" };
 		char pw[64], gr[64], st[64], al[64], rs[64], au[64];
 		struct sandbox_ids ids = { .uid = 1000, .gid = 1001 };
-		struct ctr_paths cp = { .passwd = pw, .group = gr, .status_dir = st, .allowed_domains = al,
+		struct ctr_paths cp = { .passwd = pw, .group = gr, .status_dir = st, .etc_dir = al,
 					.resolv_conf = rs, .auth_override = au, .auth_override_rw = true,
 					.ids = &ids };
 
 		rundir_path(&rd, "passwd", pw, sizeof pw);
 		rundir_path(&rd, "group", gr, sizeof gr);
 		rundir_path(&rd, "status", st, sizeof st);
-		rundir_path(&rd, "allowed_domains.txt", al, sizeof al);
+		rundir_path(&rd, RUNDIR_ETC, al, sizeof al);
 		rundir_path(&rd, "resolv.conf", rs, sizeof rs);
 		rundir_path(&rd, "auth.json", au, sizeof au);
 		want = ctr_sandbox_body(&p, &id, &cp, "container:<owner-id>");
