@@ -37,6 +37,11 @@ def load(path):
                 end = float(w[1])
             elif w[0] == "mark":
                 marks.append((" ".join(w[1:-1]), float(w[-1])))
+    # The steps run one after the other; a duration printed to 0.1 ms can
+    # overrun the next start by a hair: end each step by the next start.
+    steps.sort(key=lambda st: st[1])
+    steps = [(n, s, min(e, steps[i + 1][1]) if i + 1 < len(steps) else e)
+             for i, (n, s, e) in enumerate(steps)]
     return steps, marks, launch, end
 
 
@@ -54,7 +59,7 @@ def intervals(steps, marks, launch, end):
             inside, last_mark = c0[1], None
         if isinstance(c0, tuple) and c0[0] == "mark":
             last_mark = c0[1]
-        if isinstance(c0, tuple) and c0[0] == "end":
+        if isinstance(c0, tuple) and c0[0] == "end" and c0[1] == inside:
             inside, last_mark = None, None
         nxt = c1[1] if isinstance(c1, tuple) and c1[0] == "mark" else None
         if inside:
@@ -98,14 +103,18 @@ def main():
     print("%s (median of %d runs, total %.0f ms)" % (title, len(totals), total))
     print("| phase | ms | share |")
     print("|---|---:|---:|")
+    hidden = 0
     for label in order:
         v = values[label]
         # a phase missing from some runs counts 0 there
         v = v + [0.0] * (len(totals) - len(v))
         m = statistics.median(v)
-        if m < 0.05 and max(v) < 1:
+        if m < 0.5:
+            hidden += 1
             continue
         print("| %s | %.1f | %.0f%% |" % (label, m, 100 * m / total if total else 0))
+    if hidden:
+        print("(%d phases with a median under 0.5 ms left out)" % hidden)
 
 
 main()
