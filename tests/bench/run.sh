@@ -78,7 +78,7 @@ fw_rows() {
     while read -r k q m q2 m2; do
         row "DNS via the filter, allowed name, $k client(s)" "$q q/s" "$q2 q/s (dnsmasq direct)" "≥ 20000 q/s"
         row "... median latency, $k client(s)" "$m us" "$m2 us (dnsmasq direct)" "≤ +100 us" \
-            "+$((m - m2)) us"
+            "$(printf '%+d' $((m - m2))) us"
     done < <(sed -n 's/.*allowed name, \([0-9]*\) client(s): \([0-9]*\) q\/s, median \([0-9]*\) us.*dnsmasq direct: \([0-9]*\) q\/s, median \([0-9]*\) us.*/\1 \2 \3 \4 \5/p' "$1")
     l=$(sed -n 's/.*never cached (forwarded), 1 client: \([0-9]*\) q\/s, median \([0-9]*\) us | dnsmasq direct: \([0-9]*\) q\/s, median \([0-9]*\) us.*/\1 \2 \3 \4/p' "$1")
     [ -n "$l" ] && set -- "$1" $l && row "DNS, allowed names never cached (forwarded), 1 client" "$2 q/s" \
