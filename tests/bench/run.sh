@@ -145,10 +145,12 @@ if want firewall && [ -x tests/bench/firewall.sh ]; then
     fw_rows "$BTMP/fw.out"
 fi
 
+world_ok=0
 if want codex || want load; then
-    world_up || echo "bench: the test world did not come up; no codex or flood figures" >&2
+    if world_up; then world_ok=1
+    else echo "bench: the test world did not come up; no codex or flood figures" >&2; fi
 fi
-if want codex && [ -n "$WORLD_DIR" ]; then
+if want codex && [ "$world_ok" = 1 ]; then
     codex_bench
 fi
 
@@ -165,7 +167,7 @@ if want load; then
         [ -n "$start_ours" ] || start_ours=$(cd "$p" && median_ms cs exec -- true)
         load_parallel "$start_ours"
         load_cycles
-        [ -n "$WORLD_DIR" ] && load_flood
+        [ "$world_ok" = 1 ] && load_flood
     else
         echo "bench: building the load tools failed" >&2
     fi
