@@ -14,7 +14,7 @@ cut at every step start/end and mark into consecutive intervals; each is
 named after the step it falls in ("STEP", or "STEP → MARK" / "MARK → STEP
 end" when a mark splits it) or "runner between steps" / "before the first
 step" / "after the last step".  Prints one table: each interval's median
-over the runs, in the order of the first run, and its share of the total.
+over the runs, in the order they happen, and its share of the total.
 """
 import statistics
 import sys
@@ -76,25 +76,23 @@ def intervals(steps, marks, launch, end):
             label = last_mark + " → " + (nxt or "next step")
         else:
             label = "runner between steps" if not nxt else "→ " + nxt
-        out.append((label, t1 - t0))
+        out.append((label, t1 - t0, t0 - launch))
     return out
 
 
 def main():
     title, files = sys.argv[1], sys.argv[2:]
-    order, values, totals = [], {}, []
+    offsets, values, totals = {}, {}, []
     for f in files:
         steps, marks, launch, end = load(f)
         if launch is None or end is None:
             continue
         seen = {}
-        for label, sec in intervals(steps, marks, launch, end):
+        for label, sec, at in intervals(steps, marks, launch, end):
             seen[label] = seen.get(label, 0) + sec
+            offsets.setdefault(label, []).append(at)
         for label, sec in seen.items():
-            if label not in values:
-                order.append(label)
-                values[label] = []
-            values[label].append(sec * 1000)
+            values.setdefault(label, []).append(sec * 1000)
         totals.append((end - launch) * 1000)
     if not totals:
         print("%s: no complete run" % title)
@@ -104,7 +102,8 @@ def main():
     print("| phase | ms | share |")
     print("|---|---:|---:|")
     hidden = 0
-    for label in order:
+    # in the order they happen (a label's median offset from the launch)
+    for label in sorted(values, key=lambda k: statistics.median(offsets[k])):
         v = values[label]
         # a phase missing from some runs counts 0 there
         v = v + [0.0] * (len(totals) - len(v))
