@@ -24,5 +24,7 @@ int cmd_attach(const struct cs_opts *o, struct cs_err *err)
 			cs_wrap(err, "the sandbox's project %s", p.attach.project);
 		return -1;
 	}
+	if (p.dry_run)
+		return e2b_attach_dry_run(&p, err);
 	return e2b_attach(&p, err);
 }

@@ -99,8 +99,10 @@ int plan_attach(const struct cs_opts *o, struct plan_attach *a, struct cs_err *e
 	const char *id = o->attach_id ? o->attach_id : "";
 	int r;
 
-	if (!plan_e2b_id_ok(id))
-		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
+	if (!plan_e2b_id_ok(id)) {
+		cs_fail(err, 0, "'%.80s' is not an E2B sandbox id", id);
+		return cs_hint(err, "pass the id printed by --keep (lowercase letters and digits)");
+	}
 	if (!(a->id = strdup(id)))
 		return cs_fail(err, ENOMEM, "out of memory");
 	r = plan_e2b_state_read(id, a, err);

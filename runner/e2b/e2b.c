@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "runner/core/ops.h"
+#include "runner/e2b/e2b_attach.h"
 #include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_steps.h"
 #include "runner/e2b/e2b_session.h"
@@ -328,114 +329,37 @@ int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err)
 
 /* ---- attach ------------------------------------------------------------------- */
 
-/* The sandbox's metadata: whether its command runs on a PTY; refused when
- * codex-sandbox did not start it, or (when the plan could only take the
- * current directory for the project) when it was started for another. */
-static int attach_metadata(struct job *j, bool *remote_tty, struct cs_err *err)
+/* Before the steps: the manifests the plan read, the client, the private
+ * copy for --auth-writeback.  Nothing here touches the kept sandbox. */
+static int attach_prepare(struct job *j, const struct sandbox_plan *p, struct cs_err *err)
 {
-	cleanup_json cJSON *d = NULL;
-	const cJSON *md, *wd, *tty;
-
-	if (e2b_info(&j->cl, j->sb.id, &d, err) < 0)
+	j->p = p;
+	j->k = &p->e2b;
+	j->attached = true;
+	sig_set_abort(SIG_ABORT_ON_SIGNAL);
+	if (make_trees(j, true, err) < 0 ||
+	    e2b_state_load(&p->attach, j->trees, j->n_trees, err) < 0 ||
+	    e2b_client_init(&j->cl, &p->e2b.cfg, err) < 0)
 		return -1;
-	md = cJSON_GetObjectItemCaseSensitive(d, "metadata");
-	wd = cJSON_GetObjectItemCaseSensitive(md, "workdir");
-	tty = cJSON_GetObjectItemCaseSensitive(md, "tty");
-	if (!cJSON_IsString(wd) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tool"))) {
-		cs_fail(err, 0, "E2B sandbox %s was not started by codex-sandbox", j->sb.id);
-		return cs_hint(err, "attach takes the id printed by codex-sandbox --keep");
-	}
-	if (j->p->attach.workdir_guessed && strcmp(wd->valuestring, j->p->work_dir) != 0) {
-		cs_fail(err, 0, "E2B sandbox %s was started for %.1024s, not for %s", j->sb.id,
-			wd->valuestring, j->p->work_dir);
-		return cs_hint(err, "attach from that project's directory, or name it with --work-dir");
-	}
-	*remote_tty = cJSON_IsString(tty) && strcmp(tty->valuestring, "1") == 0;
-	return 0;
-}
-
-/* Reattached: the command's session until it ends, is detached or lost.
- * Returns the signal that ended it (> 0), 0 (*STATUS set) or -1. */
-static int attach_session(struct job *j, bool remote_tty, int *status, struct cs_err *err)
-{
-	const struct sandbox_plan *p = j->p;
-	struct e2b_session_opts so = { .connect_tag = E2B_PROC_TAG, .redraw = true };
-	int r;
-
-	fprintf(stderr, "codex-sandbox: attached to E2B sandbox %s (%s)\n", j->sb.id, p->work_dir);
-	so.tty = remote_tty;
-	so.forward_stdin = remote_tty ? p->tty : p->attach_stdin;
-	so.keepalive = j->k->keepalive;
-	so.ttl = j->k->ttl;
-	so.label = "the command";
-	if (remote_tty && p->tty && tty_raw(err) < 0)
-		return -1;
-	r = e2b_session_run(&j->cl, &j->sb, &so, status, err);
-	tty_restore();
-	if (r < 0 && sig_terminating())
-		r = sig_terminating();
-	else if (r < 0 && e2b_tag_running(j, E2B_PROC_TAG))
-		j->lost = true;
-	return r;
-}
-
-/* Up to the session: the manifests the plan read, the sandbox, fresh
- * credentials.  Nothing here changes the kept sandbox but the credentials;
- * a failure leaves it as it was. */
-static int attach_prepare(struct job *j, bool *remote_tty, struct cs_err *err)
-{
-	const struct sandbox_plan *p = j->p;
-
-	if (make_trees(j, true, err) < 0)
-		return -1;
-	if (e2b_state_load(&p->attach, j->trees, j->n_trees, err) < 0)
-		return -1;
-	if (e2b_client_init(&j->cl, &p->e2b.cfg, err) < 0 ||
-	    e2b_connect(&j->cl, p->attach.id, j->k->ttl, &j->sb, err) < 0 ||
-	    attach_metadata(j, remote_tty, err) < 0)
-		return -1;
-	/* Fresh credentials, as seed 000 does on reconnect. */
-	if (p->auth_file) {
-		if (writeback_start(j, err) < 0 || e2b_root_setup(j, &j->cl, false, err) < 0)
-			return -1;
-		fprintf(stderr, "codex-sandbox: auth.json in the sandbox refreshed from %s\n",
-			p->auth_file);
-	}
-	return 0;
+	return writeback_start(j, err);
 }
 
 int e2b_attach(const struct sandbox_plan *p, struct cs_err *err)
 {
 	struct job j;
 	struct cs_err e2 = { 0 };
-	bool remote_tty = false;
-	int rc = -1, sig = 0, status = 0, r;
+	int rc = -1, sig = 0;
 
 	memset(&j, 0, sizeof j);
-	j.p = p;
-	j.k = &p->e2b;
-	j.attached = true;
-	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	if (attach_prepare(&j, &remote_tty, err) < 0)
-		goto out;
-	j.created = true;   /* from here on, the end is ours: files back, then kill (or keep) */
-	j.ran = true;
-	if (!e2b_tag_running(&j, E2B_PROC_TAG)) {
-		fprintf(stderr, "codex-sandbox: nothing is running in sandbox %s any more; bringing "
-			"its changes back\n", j.sb.id);
-		rc = 0;
-		goto out;
-	}
-	r = attach_session(&j, remote_tty, &status, err);
-	if (r > 0) {
-		sig = r;
+	if (attach_prepare(&j, p, err) == 0 && e2b_attach_steps_run(&j, err) == 0)
+		rc = j.status;
+	tty_restore();
+	if (rc < 0 && j.created && (j.interrupted || sig_terminating())) {
+		sig = sig_terminating();
 		cs_err_clear(err);
 		cs_fail_status(err, 128 + sig, 0, "interrupted by signal %d; the sandbox was %s", sig,
 			       p->keep ? "left running" : "removed");
-	} else if (r == 0) {
-		rc = status;
 	}
-out:
 	if (finish(&j, sig, &e2) < 0) {
 		if (err->set)
 			cs_err_print(&e2, "codex-sandbox");
@@ -445,6 +369,20 @@ out:
 	}
 	job_free(&j);
 	return err->set ? -1 : rc;
+}
+
+int e2b_attach_dry_run(const struct sandbox_plan *p, struct cs_err *err)
+{
+	struct job j;
+	cJSON *ops;
+
+	memset(&j, 0, sizeof j);
+	j.p = p;
+	j.k = &p->e2b;
+	ops = e2b_attach_steps_describe(&j, err);
+	if (!ops)
+		return -1;
+	return ops_print_dry_run(p, ops, err);
 }
 
 /* ---- doctor ------------------------------------------------------------------- */
