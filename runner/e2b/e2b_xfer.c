@@ -13,6 +13,7 @@
 
 #include "runner/e2b/e2b_envd.h"
 #include "runner/e2b/e2b_links.h"
+#include "common/safeopen.h"
 #include "common/sha256.h"
 #include "common/atomic.h"
 #include "common/util.h"
@@ -136,12 +137,9 @@ static int upload_tree(struct e2b_client *cl, const struct e2b_sandbox *sb, stru
 		}
 		/* Non-blocking: a fifo swapped in since the scan must not
 		 * hang us; it is then refused as not a regular file. */
-		fd = guard_open(rootfd, e->path, O_RDONLY | O_NONBLOCK, 0, false, 0, 0);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			if (fd >= 0)
-				close(fd);
+		fd = safe_open_fileat(rootfd, e->path, &st);
+		if (fd < 0)
 			continue;   /* gone or replaced since the scan: nothing to send */
-		}
 		if (asprintf(&remote, "%s/%s", t->remote, e->path) < 0) {
 			close(fd);
 			cs_fail(err, ENOMEM, "out of memory");
@@ -437,11 +435,11 @@ static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const st
 
 	if (r->type == SYNC_LINK)
 		return skip_link(c, r, m);
-	pfd = guard_parent(c->rootfd, r->path, true, c->uid, c->gid, &base);
+	pfd = safe_open_parent_at(c->rootfd, r->path, true, geteuid() == 0, c->uid, c->gid, &base);
 	if (pfd < 0) {
 		c->rep->skipped++;
 		report_line(c->rep, "  not copied: %s (%s in the way here)", r->path,
-			    errno == ENOTDIR ? "a symlink or file" : strerror(errno));
+			    errno == ENOTDIR || errno == ELOOP ? "a symlink or file" : strerror(errno));
 		if (m)
 			keep_state(c, m);
 		return 0;
@@ -506,7 +504,7 @@ static int pull_tree(struct pull_ctx *c, const struct sync_list *remote, struct 
 		if (sync_excluded(remote->v[i].path, &t->excludes) ||
 		    sync_list_find(&t->manifest, remote->v[i].path))
 			continue;
-		pfd = guard_parent(c->rootfd, remote->v[i].path, false, 0, 0, &base);
+		pfd = safe_open_parent_at(c->rootfd, remote->v[i].path, false, false, 0, 0, &base);
 		if (pfd >= 0)
 			close(pfd);
 		else if (errno != ENOENT)

@@ -15,6 +15,7 @@
 
 #include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_state.h"
+#include "common/safeopen.h"
 #include "runner/core/plan_attach.h"
 #include "runner/core/plan_e2b.h"
 #include "runner/e2b/e2b_sync.h"
@@ -330,21 +331,34 @@ static void test_guard_and_scan(void)
 
 	snprintf(p, sizeof p, "%s/proj", root);
 	rfd = open(p, O_RDONLY | O_DIRECTORY);
-	fd = guard_open(rfd, "a.txt", O_RDONLY, 0, false, 0, 0);
-	ok(fd >= 0, "guard_open opens a file beneath the root");
+	/* The sync opens through common/safeopen.h (safe_openat, and
+	 * safe_open_parent_at for the files it brings back). */
+	fd = safe_openat(rfd, "a.txt", O_RDONLY, 0);
+	ok(fd >= 0, "safe_openat opens a file beneath the root");
 	if (fd >= 0)
 		close(fd);
-	ok(guard_open(rfd, "out/secret", O_RDONLY, 0, false, 0, 0) < 0,
+	ok(safe_openat(rfd, "out/secret", O_RDONLY, 0) < 0,
 	   "... but not through a symlinked directory");
-	ok(guard_open(rfd, "in", O_RDONLY, 0, false, 0, 0) < 0, "... nor a symlink as the last component");
-	ok(guard_open(rfd, "out/new", O_WRONLY | O_CREAT, 0644, true, 0, 0) < 0,
-	   "... and never creates through one");
-	snprintf(q, sizeof q, "%s/outside/new", root);
-	ok(access(q, F_OK) != 0, "nothing was written outside");
-	fd = guard_open(rfd, "d1/d2/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0644, true, getuid(), getgid());
-	ok(fd >= 0, "missing parent directories are created beneath the root");
-	if (fd >= 0)
-		close(fd);
+	ok(safe_openat(rfd, "in", O_RDONLY, 0) < 0, "... nor a symlink as the last component");
+	{
+		const char *name;
+
+		ok(safe_open_parent_at(rfd, "out/new", true, false, 0, 0, &name) < 0 && errno == ELOOP,
+		   "... and never creates through one (ELOOP)");
+		snprintf(q, sizeof q, "%s/outside/new", root);
+		ok(access(q, F_OK) != 0, "nothing was written outside");
+		fd = safe_open_parent_at(rfd, "d1/d2/new.txt", true, geteuid() == 0, getuid(), getgid(),
+					 &name);
+		ok(fd >= 0 && strcmp(name, "new.txt") == 0,
+		   "missing parent directories are created beneath the root");
+		if (fd >= 0) {
+			int f = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+			if (f >= 0)
+				close(f);
+			close(fd);
+		}
+	}
 	close(rfd);
 
 	ok(sync_scan(p, false, NULL, 1u << 20, getuid(), getgid(), &s, &e) == 0, "scan (no git) works");
