@@ -359,9 +359,9 @@ static int skip_link(struct pull_ctx *c, const struct sync_entry *r, const struc
 
 /* The new file's mode and owner.  Replacing a local regular file (ST):
  * keep its permissions and owner, take only the executable bits from the
- * sandbox.  The file does not need an fsync of its own (no_sync): the
- * sync back writes many, and a failed one is fetched again by the next
- * attach. */
+ * sandbox.  No fsync per file (no_sync), as before the sync back moved
+ * onto the one atomic write: it writes many files, and a reader still sees
+ * the old file or the whole new one. */
 static struct atomic_opts mode_opts(const struct pull_ctx *c, const struct sync_entry *r,
 				    const struct stat *st)
 {
