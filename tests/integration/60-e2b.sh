@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
-plan 175
+plan 180
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-test.XXXXXX)
