@@ -37,7 +37,7 @@ static bool id_ok(const char *id)
 	return true;
 }
 
-static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
+int e2b_state_file(const char *id, const char *suffix, char *out, size_t outsz, bool make_dirs)
 {
 	const char *xdg = cs_getenv("XDG_STATE_HOME"), *home = cs_getenv("HOME");
 	char base[PATH_MAX];
@@ -64,9 +64,14 @@ static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
 		snprintf(tmp, sizeof tmp, "%s/e2b", base);
 		mkdir(tmp, 0700);
 	}
-	if (snprintf(out, outsz, "%s/e2b/%s.json", base, id) >= (int)outsz)
+	if (snprintf(out, outsz, "%s/e2b/%s%s", base, id, suffix) >= (int)outsz)
 		return -1;
 	return 0;
+}
+
+static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
+{
+	return e2b_state_file(id, ".json", out, outsz, make_dirs);
 }
 
 static cJSON *list_json(const struct sync_list *l)
@@ -293,5 +298,8 @@ void e2b_state_remove(const char *id)
 	char path[PATH_MAX];
 
 	if (state_path(id, path, sizeof path, false) == 0)
+		unlink(path);
+	/* The sandbox is gone: `ps` no longer lists it (e2b_live.h). */
+	if (e2b_state_file(id, E2B_LIVE_SUFFIX, path, sizeof path, false) == 0)
 		unlink(path);
 }

@@ -19,6 +19,7 @@
 #include "runner/core/sig.h"
 #include "runner/core/tty.h"
 #include "runner/e2b/e2b_envd.h"
+#include "runner/e2b/e2b_live.h"
 #include "runner/e2b/e2b_session.h"
 #include "runner/e2b/e2b_setup.h"
 
@@ -268,6 +269,7 @@ static int step_create(const struct sandbox_plan *p, void *ctx, struct cs_err *e
 		return -1;
 	}
 	j->created = true;
+	e2b_live_created(p, j->sb.id);
 	fprintf(stderr, "codex-sandbox: E2B sandbox %s (template %s)\n", j->sb.id, p->template_id);
 	return 0;
 }
