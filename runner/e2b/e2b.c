@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "runner/core/ops.h"
+#include "runner/e2b/e2b_publish_step.h"
 #include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_steps.h"
 #include "runner/e2b/e2b_session.h"
@@ -42,6 +43,7 @@ static void job_free(struct job *j)
 	}
 	sync_scan_free(&j->project);
 	sync_scan_free(&j->home);
+	e2b_publish_stop(&j->pub);
 	e2b_sandbox_free(&j->sb);
 	e2b_client_free(&j->cl);
 }
@@ -373,7 +375,8 @@ int e2b_attach(const struct cs_opts *o, struct cs_err *err)
 		goto out_noplan;
 	if (e2b_connect(&j.cl, o->attach_id, j.k->ttl, &j.sb, err) < 0)
 		goto out_noplan;
-	if (attach_metadata(&j, workdir, sizeof workdir, &remote_tty, err) < 0)
+	if (attach_metadata(&j, workdir, sizeof workdir, &remote_tty, err) < 0 ||
+	    e2b_publish_resume(&j.pub, j.k, &j.sb, err) < 0)
 		goto out_noplan;
 	if (!po.work_dir)
 		po.work_dir = workdir;

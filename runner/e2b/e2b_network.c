@@ -12,10 +12,10 @@
 #include "firewall/allowlist.h"
 #include "runner/core/plan_egress_e2b.h"
 #include "runner/e2b/e2b_api.h"
-#include "runner/e2b/e2b_live.h"
+#include "runner/e2b/e2b_network.h"
 
-/* The recorded list with ADD appended and REMOVE taken out, into AL. */
-static int new_list(const struct e2b_live *l, const struct strv *add, const struct strv *remove,
+/* e2b_network.h */
+int e2b_egress_next(const struct e2b_live *l, const struct strv *add, const struct strv *remove,
 		    struct allowlist *al, struct cs_err *err)
 {
 	struct allowlist drop;
@@ -117,7 +117,7 @@ int e2b_egress_change(const char *id, const struct strv *add, const struct strv 
 	if (r < 0)
 		return -1;
 	allowlist_init(&al);
-	if (new_list(&l, add, remove, &al, err) < 0)
+	if (e2b_egress_next(&l, add, remove, &al, err) < 0)
 		goto out;
 	/* The plan's mapping: what E2B cannot hold is refused, as at start. */
 	if (e2b_egress_map(&al, l.strict, &eg, err) < 0)

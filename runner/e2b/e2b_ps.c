@@ -10,7 +10,7 @@
 #include "common/util.h"
 #include "runner/core/plan_egress_e2b.h"
 #include "runner/e2b/e2b_api.h"
-#include "runner/e2b/e2b_live.h"
+#include "runner/e2b/e2b_ps.h"
 
 /* A client from the environment, as attach makes one. */
 static int client_open(struct e2b_cfg *cfg, struct e2b_client *cl, struct cs_err *err)
@@ -28,7 +28,7 @@ static bool in(const struct strv *s, const char *x)
 	return false;
 }
 
-static cJSON *ps_object(const struct e2b_live *l)
+cJSON *e2b_ps_object(const struct e2b_live *l)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -70,7 +70,7 @@ int e2b_ps(cJSON *array, struct cs_err *err)
 				cs_err_print(&e, "codex-sandbox: warning");
 			continue;
 		}
-		cJSON_AddItemToArray(array, ps_object(&l));
+		cJSON_AddItemToArray(array, e2b_ps_object(&l));
 		e2b_live_free(&l);
 	}
 	rc = 0;
