@@ -11,7 +11,7 @@
 # (test_e2b_live ps|has|allow|deny).
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 46
+plan 52
 
 E2B=$ROOT/tests/e2b
 DRV=$ROOT/${BUILD:-build}/tests/test_e2b_live
@@ -183,5 +183,29 @@ if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... the ho
 is "$(pgrep -f -c "codex-sandbox --backend e2b --publish $SPORT:$HPORT" || true)" 0 "... no forwarder left"
 is "$(drv ps)" "[]" "... ps no longer lists it"
 check "... its record is gone" test ! -e "$REC"
+
+# --- --keep, detach, attach: the forwarder comes back with the session --------------
+mark
+# exec: RUN_PID is the runner itself, so the signal goes to it alone.
+(cd "$p" && exec env "${EENV[@]}" "$CS" --backend e2b --keep --publish "$SPORT:$HPORT" exec -- \
+    sh -c "python3 -m http.server $SPORT --bind 127.0.0.1 >/dev/null 2>&1 & while [ ! -e $SIG/stop2 ]; do sleep 0.2; done; kill \$!" \
+    </dev/null >"$TMP/run.out" 2>"$TMP/run.err") &
+RUN_PID=$!
+wait_long 30 sh -c "curl -sf -m 2 http://127.0.0.1:$HPORT/index.txt >/dev/null"
+KID=$(created | jq -r '.sandboxID' | head -1)
+kill -TERM "$RUN_PID"
+wait "$RUN_PID"; rc=$?; RUN_PID=
+is "$rc" 143 "--keep: SIGTERM detaches (exit 143), the sandbox left running"
+if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... the forwarder ended with the runner"; else ok "... the forwarder ended with the runner"; fi
+is "$(drv ps | jq -r '[.[].id] | join(",")')" "$KID" "... ps lists the kept sandbox"
+(cd "$p" && env "${EENV[@]}" "$CS" attach "$KID" </dev/null >"$TMP/att.out" 2>"$TMP/att.err") &
+RUN_PID=$!
+wait_long 30 sh -c "curl -sf -m 2 http://127.0.0.1:$HPORT/index.txt >/dev/null"
+is "$(curl -s -m 5 "http://127.0.0.1:$HPORT/index.txt")" "served from the sandbox" \
+    "attach: 127.0.0.1:HOSTPORT forwarded again (from the record)"
+touch "$SIG/stop2"
+wait "$RUN_PID"; rc=$?; RUN_PID=
+is "$rc" 0 "... the attached command ends"
+if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... and the port is closed"; else ok "... and the port is closed"; fi
 
 done_testing

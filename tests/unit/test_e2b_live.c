@@ -213,6 +213,20 @@ static void test_head(void)
 		   "not a request head: refused (%zu)", i);
 	ok(e2b_publish_head("GET / HTTP/1.1\r\n\0X: y\r\n\r\n", 26, "h", "i", 1, "T") == NULL,
 	   "a NUL in the head: refused");
+	{
+		struct e2b_cfg c = { .domain = "e2b.app" };
+
+		h = e2b_publish_url(&c, "iabc", NULL, 3000);
+		is_str(h, "https://3000-iabc.e2b.app", "E2B's per-port host");
+		free(h);
+		h = e2b_publish_url(&c, "iabc", "eu.example.dev", 3000);
+		is_str(h, "https://3000-iabc.eu.example.dev", "... in the sandbox's own domain");
+		free(h);
+		c.sandbox_url = "http://127.0.0.1:9";
+		h = e2b_publish_url(&c, "iabc", NULL, 3000);
+		is_str(h, "http://127.0.0.1:9", "one endpoint for all (E2B_SANDBOX_URL): the headers route");
+		free(h);
+	}
 }
 
 static void test_bind(void)
@@ -304,7 +318,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		return driver(argc, argv);
-	plan(40);
+	plan(43);
 	if (!mkdtemp(tmpl))
 		return 1;
 	snprintf(state_home, sizeof state_home, "%s", tmpl);
