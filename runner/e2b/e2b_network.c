@@ -5,14 +5,19 @@
 #include "runner/e2b/e2b.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "firewall/allowlist.h"
 #include "runner/core/plan_egress_e2b.h"
 #include "runner/e2b/e2b_api.h"
 #include "runner/e2b/e2b_network.h"
+#include "runner/e2b/e2b_state.h"
 
 /* e2b_network.h */
 int e2b_egress_next(const struct e2b_live *l, const struct strv *add, const struct strv *remove,
@@ -101,6 +106,25 @@ static int put_rules(const char *id, const struct e2b_egress *eg, struct cs_err 
 	return rc;
 }
 
+/* One change at a time per sandbox: two `allow`s at once would each send
+ * their own list and the last would drop the other's entry. */
+static int lock_record(const char *id, struct cs_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, true) < 0)
+		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		cs_fail(err, errno, "locking %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int e2b_egress_change(const char *id, const struct strv *add, const struct strv *remove,
 		      struct cs_err *err)
 {
@@ -108,8 +132,16 @@ int e2b_egress_change(const char *id, const struct strv *add, const struct strv 
 	struct allowlist al;
 	struct e2b_egress eg = { 0 };
 	cleanup_strv struct strv now = { 0 };
+	cleanup_close int lock = -1;
+	/* Read once before the lock (no lock file for an id without a record),
+	 * again under it. */
 	int r = e2b_live_load(id, &l, err), rc = -1;
 
+	if (r == 1) {
+		e2b_live_free(&l);
+		lock = lock_record(id, err);
+		r = lock < 0 ? -1 : e2b_live_load(id, &l, err);
+	}
 	if (r == 0) {
 		cs_fail(err, 0, "no E2B sandbox %s was started by codex-sandbox here", id);
 		return cs_hint(err, "`codex-sandbox ps` lists the running ones");

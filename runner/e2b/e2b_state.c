@@ -302,4 +302,6 @@ void e2b_state_remove(const char *id)
 	/* The sandbox is gone: `ps` no longer lists it (e2b_live.h). */
 	if (e2b_state_file(id, E2B_LIVE_SUFFIX, path, sizeof path, false) == 0)
 		unlink(path);
+	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, false) == 0)
+		unlink(path);
 }

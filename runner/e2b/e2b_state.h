@@ -23,6 +23,7 @@ void e2b_state_remove(const char *id);
  * made (0700) with MAKE_DIRS.  -1 when ID is not a plain id or there is no
  * home. */
 #define E2B_LIVE_SUFFIX ".live.json"
+#define E2B_LOCK_SUFFIX ".lock"        /* e2b_network.c: one change at a time */
 int e2b_state_file(const char *id, const char *suffix, char *out, size_t outsz, bool make_dirs);
 
 #endif

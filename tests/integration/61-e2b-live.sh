@@ -11,7 +11,7 @@
 # (test_e2b_live ps|has|allow|deny).
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 52
+plan 55
 
 E2B=$ROOT/tests/e2b
 DRV=$ROOT/${BUILD:-build}/tests/test_e2b_live
@@ -170,6 +170,15 @@ is "$rc" 125 "E2B fails the update (500): exit 125"
 like "$out" "egress rules: E2B API error.*boom" "... one line with E2B's message"
 is "$(jq -c '.allow' "$REC")" '["api.openai.com","auth.openai.com","203.0.113.0/24"]' "... the record is unchanged"
 
+# Two changes at once: each waits for the other (a lost update would drop one).
+drv allow "$ID" a.example.com 2>/dev/null & A=$!
+drv allow "$ID" b.example.com 2>/dev/null & B=$!
+wait "$A"; ra=$?; wait "$B"; rb=$?
+is "$ra:$rb:$(jq -c '[.allow[] | select(endswith("example.com"))] | sort' "$REC")" '0:0:["a.example.com","b.example.com"]' \
+    "two allows at once: both recorded"
+is "$(api "/sandboxes/$ID" | jq -c '[.network.allowOut[] | select(endswith("example.com"))] | sort')" '["a.example.com","b.example.com"]' \
+    "... and both held by E2B"
+
 # A record whose sandbox E2B no longer has is not listed.
 cp "$REC" "$CS_HOME/.local/state/codex-sandbox/e2b/igone0000000000000000.live.json"
 sed -i "s/$ID/igone0000000000000000/" "$CS_HOME/.local/state/codex-sandbox/e2b/igone0000000000000000.live.json"
@@ -183,6 +192,7 @@ if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... the ho
 is "$(pgrep -f -c "codex-sandbox --backend e2b --publish $SPORT:$HPORT" || true)" 0 "... no forwarder left"
 is "$(drv ps)" "[]" "... ps no longer lists it"
 check "... its record is gone" test ! -e "$REC"
+check "... and its lock file" test ! -e "${REC%.live.json}.lock"
 
 # --- --keep, detach, attach: the forwarder comes back with the session --------------
 mark
