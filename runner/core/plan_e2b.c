@@ -62,12 +62,14 @@ static int knob_int(const char *name, int def, int lo, int hi, int *out, struct 
 
 int plan_e2b_knobs(struct plan_e2b *k, struct cs_err *err)
 {
-	const char *lim = cs_getenv("CODEX_SANDBOX_E2B_SYNC_LIMIT");
+	const char *lim = cs_getenv("CODEX_SANDBOX_E2B_SYNC_LIMIT"), *show;
 
 	if (knob_int("CODEX_SANDBOX_E2B_TIMEOUT", 900, 1, 86400, &k->ttl, err) < 0 ||
 	    knob_int("CODEX_SANDBOX_E2B_KEEPALIVE", 20, 1, 600, &k->keepalive, err) < 0 ||
 	    knob_int("CODEX_SANDBOX_E2B_SYNC_TIMEOUT", 1800, 1, 86400, &k->sync_secs, err) < 0)
 		return -1;
+	show = cs_getenv("CODEX_SANDBOX_E2B_SHOW_URL");
+	k->show_url = show && strcmp(show, "1") == 0;
 	k->limit = PLAN_E2B_DEFAULT_LIMIT;
 	if (lim && *lim) {
 		long long v = plan_parse_size(lim);
@@ -180,5 +182,6 @@ cJSON *plan_e2b_json(const struct plan_e2b *e)
 	cJSON_AddNumberToObject(o, "kept_s", e->keep_ttl);
 	cJSON_AddNumberToObject(o, "sync_back_s", e->sync_secs);
 	cJSON_AddNumberToObject(x, "sync_limit_bytes", (double)e->limit);
+	cJSON_AddBoolToObject(x, "show_publish_url", e->show_url);
 	return x;
 }

@@ -36,6 +36,7 @@ struct plan_e2b {
 	uint64_t limit;    /* CODEX_SANDBOX_E2B_SYNC_LIMIT: bytes each way */
 	int keep_ttl;      /* timeout of a sandbox left running */
 	int sync_secs;     /* CODEX_SANDBOX_E2B_SYNC_TIMEOUT: the whole sync back */
+	bool show_url;     /* CODEX_SANDBOX_E2B_SHOW_URL=1: print E2B's URL of published ports */
 	struct e2b_cfg cfg;
 	struct e2b_egress eg;  /* the allowlist as E2B's network rules (not for attach) */
 	struct strv notes;     /* options E2B ignores, said once before the run */

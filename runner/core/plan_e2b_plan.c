@@ -21,10 +21,6 @@ int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct c
 			return cs_hint(err, "drop --read-only (copy what Codex needs into the project), "
 				       "or run locally with --backend docker");
 		}
-	if (p->publish.n) {
-		cs_fail(err, 0, "--publish is not available with --backend e2b");
-		return cs_hint(err, "run locally (--backend docker) to preview a server on 127.0.0.1");
-	}
 #define NOTE(...) do { snprintf(line, sizeof line, __VA_ARGS__); \
 	if (strv_push(notes, line) < 0) return cs_fail(err, ENOMEM, "out of memory"); } while (0)
 	if (p->network)
@@ -34,6 +30,9 @@ int e2b_check_options(const struct sandbox_plan *p, struct strv *notes, struct c
 	if (p->log_blocked)
 		NOTE("--log-blocked %s is ignored: E2B does not report blocked connections",
 		     p->log_blocked);
+	for (size_t i = 0; i < p->publish.n; i++)
+		NOTE("--publish %s: 127.0.0.1 forwards through E2B to the sandbox's port (its "
+		     "ports are not public; the traffic token is added)", p->publish.v[i]);
 	if (p->user_from && strcmp(p->user_from, "--user") == 0)
 		NOTE("--user is ignored: the sandbox user is E2B's '%s'", E2B_USER);
 #undef NOTE

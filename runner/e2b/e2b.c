@@ -24,6 +24,7 @@
 
 #include "runner/core/ops.h"
 #include "runner/e2b/e2b_attach.h"
+#include "runner/e2b/e2b_publish_step.h"
 #include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_steps.h"
 #include "runner/e2b/e2b_session.h"
@@ -43,6 +44,7 @@ static void job_free(struct job *j)
 	}
 	sync_scan_free(&j->project);
 	sync_scan_free(&j->home);
+	e2b_publish_stop(&j->pub);
 	e2b_sandbox_free(&j->sb);
 	e2b_client_free(&j->cl);
 }

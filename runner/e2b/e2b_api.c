@@ -152,6 +152,7 @@ static int parse_sandbox(struct e2b_client *cl, const struct e2b_resp *r, struct
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "envdAccessToken");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "envdVersion");
 	const cJSON *dom = cJSON_GetObjectItemCaseSensitive(j, "domain");
+	const cJSON *trf = cJSON_GetObjectItemCaseSensitive(j, "trafficAccessToken");
 
 	if (!cJSON_IsString(id) || !valid_sandbox_id(id->valuestring)) {
 		cJSON_Delete(j);
@@ -164,6 +165,8 @@ static int parse_sandbox(struct e2b_client *cl, const struct e2b_resp *r, struct
 		 cJSON_IsString(ver) ? ver->valuestring : "");
 	free(sb->domain);
 	sb->domain = cJSON_IsString(dom) && *dom->valuestring ? strdup(dom->valuestring) : NULL;
+	free(sb->traffic_token);
+	sb->traffic_token = cJSON_IsString(trf) && *trf->valuestring ? strdup(trf->valuestring) : NULL;
 	free(sb->envd_url);
 	sb->envd_url = e2b_envd_url(cl->cfg, sb->id, sb->domain);
 	cJSON_Delete(j);
@@ -432,4 +435,27 @@ long e2b_check_key(struct e2b_client *cl, long *running, struct cs_err *err)
 	}
 	e2b_resp_free(&r);
 	return st;
+}
+
+int e2b_update_network(struct e2b_client *cl, const char *id, const char *body, struct cs_err *err)
+{
+	char path[200], what[160];
+	struct e2b_resp r;
+	int retries = 0, rc = -1;
+	long st;
+
+	if (!valid_sandbox_id(id))
+		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
+	snprintf(path, sizeof path, "/sandboxes/%s/network", id);
+	snprintf(what, sizeof what, "changing E2B sandbox %s's egress rules", id);
+	e2b_resp_init(&r, 1u << 16);
+	st = api_call(cl, "PUT", path, body, &r, &retries, err);
+	if (st >= 200 && st < 300)
+		rc = 0;
+	else if (st == 404)
+		cs_fail(err, 0, "%s: the sandbox is gone (killed or timed out)", what);
+	else if (st > 0)
+		api_fail(what, &r, retries, err);
+	e2b_resp_free(&r);
+	return rc;
 }

@@ -32,6 +32,10 @@ int e2b_kill(struct e2b_client *cl, const char *id, struct cs_err *err);
 /* Sandboxes whose metadata has KEY=VALUE (running or paused). */
 int e2b_list_by_metadata(struct e2b_client *cl, const char *key, const char *value,
 			 struct strv *ids, struct cs_err *err);
+/* PUT /sandboxes/ID/network with BODY (JSON): replaces the whole egress
+ * configuration. */
+int e2b_update_network(struct e2b_client *cl, const char *id, const char *body,
+		       struct cs_err *err);
 /* Doctor: GET /v2/sandboxes?limit=1 (or v1).  Returns the HTTP status,
  * -1 on transport failure; *RUNNING from X-Total-Running or the count. */
 long e2b_check_key(struct e2b_client *cl, long *running, struct cs_err *err);

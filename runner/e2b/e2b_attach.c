@@ -16,6 +16,7 @@
 #include "runner/core/sig.h"
 #include "runner/core/tty.h"
 #include "runner/e2b/e2b_envd.h"
+#include "runner/e2b/e2b_publish_step.h"
 #include "runner/e2b/e2b_session.h"
 #include "runner/e2b/e2b_setup.h"
 
@@ -52,6 +53,27 @@ static int step_check(const struct sandbox_plan *p, void *ctx, struct cs_err *er
 		return cs_hint(err, "attach from that project's directory, or name it with --work-dir");
 	}
 	j->remote_tty = cJSON_IsString(tty) && strcmp(tty->valuestring, "1") == 0;
+	return 0;
+}
+
+/* --publish given at create: the ports of the local record bound on
+ * 127.0.0.1 and forwarded again (with the traffic token) while attached. */
+static int step_publish(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
+{
+	struct job *j = ctx;
+
+	(void)p;
+	return e2b_publish_resume(&j->pub, j->k, &j->sb, err);
+}
+
+static int describe_publish(const struct sandbox_plan *p, void *ctx, cJSON *out,
+			    struct cs_err *err)
+{
+	(void)p; (void)ctx; (void)err;
+	cJSON_AddStringToObject(out, "ports", "those recorded at create (--publish), from this "
+				"machine's record of the sandbox; none recorded: nothing");
+	cJSON_AddStringToObject(out, "listen", "127.0.0.1:HOSTPORT, requests forwarded with the "
+				"sandbox's traffic access token (hidden)");
 	return 0;
 }
 
@@ -217,6 +239,8 @@ static const struct op attach_ops[] = {
 	  describe_connect, step_connect },
 	{ "check-sandbox", "refuse a sandbox codex-sandbox did not start; learn whether its "
 	  "command runs on a PTY", NULL, describe_check, step_check },
+	{ "publish-forward", "forward the published ports again (as at create)", NULL,
+	  describe_publish, step_publish },
 	{ "root-files", "fresh credentials (contents not shown): auth.json", has_auth,
 	  describe_credentials, step_credentials },
 	{ "root-setup", "the layout as root again (the Codex home 1777, auth.json's mode)", has_auth,

@@ -37,7 +37,8 @@ void e2b_sandbox_free(struct e2b_sandbox *sb)
 	free(sb->token);
 	free(sb->domain);
 	free(sb->envd_url);
-	sb->token = sb->domain = sb->envd_url = NULL;
+	free(sb->traffic_token);
+	sb->token = sb->domain = sb->envd_url = sb->traffic_token = NULL;
 }
 
 int e2b_client_init(struct e2b_client *cl, const struct e2b_cfg *cfg, struct cs_err *err)

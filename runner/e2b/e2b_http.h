@@ -28,6 +28,7 @@ struct e2b_sandbox {
 	char *domain;
 	char *envd_url;
 	char envd_version[32];
+	char *traffic_token;  /* trafficAccessToken: its ports' key when public traffic is off */
 };
 void e2b_sandbox_free(struct e2b_sandbox *sb);
 

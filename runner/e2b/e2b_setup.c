@@ -52,6 +52,10 @@ cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg
 	net = cJSON_AddObjectToObject(b, "network");
 	strv_add_json(net, "allowOut", &eg->allow_out);
 	strv_add_json(net, "denyOut", &eg->deny_out);
+	/* --publish: the ports answer only with the traffic access token,
+	 * which the forwarder on 127.0.0.1 adds (e2b_publish.h). */
+	if (p->publish.n)
+		cJSON_AddFalseToObject(net, "allowPublicTraffic");
 	return b;
 }
 

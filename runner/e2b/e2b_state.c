@@ -22,7 +22,9 @@
 #define STATE_TREES_MAX 8
 #define SIZE_MAX_EXACT 9007199254740992.0   /* 2^53: a double holds it exactly */
 
-static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
+/* The state dir's file for sandbox ID with SUFFIX (the plan checks the id:
+ * letters, digits, '-' and '_' only, so it names a file). */
+int e2b_state_file(const char *id, const char *suffix, char *out, size_t outsz, bool make_dirs)
 {
 	char base[PATH_MAX];
 
@@ -42,7 +44,14 @@ static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
 		snprintf(tmp, sizeof tmp, "%s/e2b", base);
 		mkdir(tmp, 0700);
 	}
+	if (snprintf(out, outsz, "%s/e2b/%s%s", base, id, suffix) >= (int)outsz)
+		return -1;
 	return 0;
+}
+
+static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
+{
+	return e2b_state_file(id, ".json", out, outsz, make_dirs);
 }
 
 static cJSON *list_json(const struct sync_list *l)
@@ -229,5 +238,10 @@ void e2b_state_remove(const char *id)
 	char path[PATH_MAX];
 
 	if (state_path(id, path, sizeof path, false) == 0)
+		unlink(path);
+	/* The sandbox is gone: `ps` no longer lists it (e2b_live.h). */
+	if (e2b_state_file(id, E2B_LIVE_SUFFIX, path, sizeof path, false) == 0)
+		unlink(path);
+	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, false) == 0)
 		unlink(path);
 }

@@ -1,6 +1,8 @@
 #ifndef CS_E2B_STATE_H
 #define CS_E2B_STATE_H
 
+#include <stdbool.h>
+
 #include "runner/core/plan_attach.h"
 #include "runner/e2b/e2b_xfer.h"
 
@@ -16,6 +18,14 @@ int e2b_state_load(const struct plan_attach *a, struct sync_tree *trees, size_t 
  * All or nothing: on -1 no manifest is left loaded. */
 int e2b_state_parse(const char *data, size_t len, const char *id, struct sync_tree *trees,
 		    size_t n, struct cs_err *err);
+/* Forget sandbox ID: its manifests and its live record (e2b_live.h). */
 void e2b_state_remove(const char *id);
+/* The path of sandbox ID's file with SUFFIX in the state directory
+ * ($XDG_STATE_HOME or ~/.local/state, codex-sandbox/e2b/), the directories
+ * made (0700) with MAKE_DIRS.  -1 when ID is not a plain id or there is no
+ * home. */
+#define E2B_LIVE_SUFFIX ".live.json"
+#define E2B_LOCK_SUFFIX ".lock"        /* e2b_network.c: one change at a time */
+int e2b_state_file(const char *id, const char *suffix, char *out, size_t outsz, bool make_dirs);
 
 #endif

@@ -19,6 +19,8 @@
 #include "runner/core/sig.h"
 #include "runner/core/tty.h"
 #include "runner/e2b/e2b_envd.h"
+#include "runner/e2b/e2b_live.h"
+#include "runner/e2b/e2b_publish_step.h"
 #include "runner/e2b/e2b_session.h"
 #include "runner/e2b/e2b_setup.h"
 
@@ -268,6 +270,7 @@ static int step_create(const struct sandbox_plan *p, void *ctx, struct cs_err *e
 		return -1;
 	}
 	j->created = true;
+	e2b_live_created(p, j->sb.id);
 	fprintf(stderr, "codex-sandbox: E2B sandbox %s (template %s)\n", j->sb.id, p->template_id);
 	return 0;
 }
@@ -608,12 +611,30 @@ int e2b_describe_end(const struct sandbox_plan *p, void *ctx, cJSON *out, struct
 	return 0;
 }
 
+static int step_publish_bind(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
+{
+	return e2b_publish_bind(&((struct job *)ctx)->pub, &p->publish, err);
+}
+
+static int step_publish_forward(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
+{
+	struct job *j = ctx;
+
+	(void)p;
+	return e2b_publish_forward(&j->pub, j->k, &j->sb, err);
+}
+
 static const struct op e2b_ops[] = {
+	{ "publish-ports", "--publish: listen on 127.0.0.1 before anything is created",
+	  e2b_publish_applies, e2b_describe_publish_bind, step_publish_bind },
 	{ "create-sandbox", "create the sandbox with the egress rules", NULL,
 	  describe_create, step_create },
 	{ "confirm-egress", "confirm that E2B holds the egress rules (refuse to run open); "
 	  "with root's part on a second thread while the upload runs", NULL,
 	  describe_confirm, step_confirm_egress },
+	{ "publish-forward", "--publish: forward each host port to the sandbox's port with its "
+	  "traffic access token", e2b_publish_applies, e2b_describe_publish_forward,
+	  step_publish_forward },
 	{ "root-files", "root's files (contents not shown): the allowlist, auth.json", NULL,
 	  describe_root_files, step_on_root_thread },
 	{ "root-setup", "prepare the layout as root (the Codex home 1777, auth.json's mode)", NULL,

@@ -12,6 +12,7 @@
 #include "runner/core/rundir.h"
 #include "runner/core/writeback.h"
 #include "runner/e2b/e2b_api.h"
+#include "runner/e2b/e2b_publish.h"
 #include "runner/e2b/e2b_xfer.h"
 
 #define AUTH_MAX (1u << 20)
@@ -46,6 +47,7 @@ struct job {
 	struct e2b_root_thread root;
 	struct writeback wb;    /* --auth-writeback */
 	struct rundir wbdir;    /* its private directory on the host */
+	struct e2b_publish pub; /* --publish: the host ports and their forwarder */
 };
 
 /* Walk the steps up to and including the command.  The end (the changes
