@@ -400,9 +400,9 @@ MARK=$(wc -l < "$LOG")
 DRY=$(cd "$p" && env "${EENV[@]}" "$CS" attach --dry-run "$sid" </dev/null 2>/dev/null); rc=$?
 is "$rc" 0 "attach --dry-run"
 is "$(jq -r '[.operations[] | .op] | join(",")' <<<"$DRY" 2>/dev/null)" \
-    "connect,check-sandbox,root-files,root-setup,find-command,reattach,sync-back,end" \
+    "connect,check-sandbox,publish-forward,root-files,root-setup,find-command,reattach,sync-back,end" \
     "... lists the attach's operations in order"
-is "$(jq -r '[.command, .backend, .work_dir, .attach.sandbox_id, .attach.work_dir_from, .operations[0].body.timeout, .operations[5].body.process.tag, .operations[0].headers["X-API-KEY"]] | map(tostring) | join(" ")' <<<"$DRY" 2>/dev/null)" \
+is "$(jq -r '[.command, .backend, .work_dir, .attach.sandbox_id, .attach.work_dir_from, .operations[0].body.timeout, (.operations[] | select(.op == "reattach") | .body.process.tag), .operations[0].headers["X-API-KEY"]] | map(tostring) | join(" ")' <<<"$DRY" 2>/dev/null)" \
     "attach e2b $p $sid the state file 900 codex-sandbox (hidden)" \
     "... the project from the state file --keep wrote, the bodies from the run's builders, the key hidden"
 is "$(newlog | grep -c .):$(live)" "0:1" "... makes no request and leaves the sandbox as it was"
@@ -411,7 +411,8 @@ is "$rc" 0 "attach to a kept sandbox whose command ended"
 like "$out" 'nothing is running in sandbox' "... says so"
 is "$(live)" 0 "... and kills it"
 newlog | jq -r 'select(.plane=="api" or .plane=="envd") | .method + " " + .path + (if .query.username then "?username=" + (.query.username | if type=="array" then .[0] else . end) else "" end)' > "$TMP/real-requests"
-jq -r '.operations[] | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))' <<<"$DRY" > "$TMP/dry-requests"
+# (publish-forward sends no request: it binds local ports, none here)
+jq -r '.operations[] | select(.method) | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))' <<<"$DRY" > "$TMP/dry-requests"
 check "... the attach makes the listed requests in order (the command had ended: no reattach)" \
     subseq connect check-sandbox root-files root-setup find-command sync-back end
 rm -f "$p/early.txt"
