@@ -322,7 +322,12 @@ static int fw_create_run(const struct sandbox_plan *p, void *ctx, struct cs_err 
 {
 	struct run_ctx *c = ctx;
 
+	char log[PATH_MAX + 32];
+
 	if (check_signal(c, err) < 0)
+		return -1;
+	rundir_path(&c->rd, RUNDIR_BLOCKED, log, sizeof log);
+	if (pod_open_blocked_log(&c->pod, log, c->id.run_id, err) < 0)
 		return -1;
 	return pod_create(&c->pod, &c->d, p, &c->id, err);
 }
