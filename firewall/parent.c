@@ -42,7 +42,7 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 	pp->guard = cfg->guard;         /* the host's addresses (--guard-host) */
 	if (tally_init(&pp->refused, NAMES_MAX) < 0 || tally_init(&pp->rebind, 1024) < 0 ||
 	    tally_init(&pp->upfail, 1024) < 0 || tally_init(&pp->names, NAMES_MAX) < 0 ||
-	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0)
+	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 || parent_conn_init(&pp->conn) < 0)
 		return -1;
 	return 0;
 }
@@ -54,9 +54,10 @@ void fw_parent_fini(struct fw_parent *pp)
 	tally_free(&pp->upfail);
 	tally_free(&pp->names);
 	addrmap_free(&pp->amap);
+	parent_conn_fini(&pp->conn);
 }
 
-static bool may_emit(struct fw_parent *pp)
+bool fw_parent_may_emit(struct fw_parent *pp)
 {
 	int64_t now = mono_ms();
 
@@ -98,7 +99,7 @@ static void on_note(struct fw_parent *pp, struct fw_msg *m)
 		return;
 	emit_json_str(m->name, name, sizeof name);
 	if (m->op == FW_OP_REFUSED) {
-		if (tally_hit(&pp->refused, m->name, m->qtype, &first) && first && may_emit(pp))
+		if (tally_hit(&pp->refused, m->name, m->qtype, &first) && first && fw_parent_may_emit(pp))
 			emit("EVENT {\"type\":\"dns-refused\",\"name\":\"%s\",\"qtype\":\"%s\"}", name,
 			     dns_type_name((uint16_t)m->qtype, tn, sizeof tn));
 	} else if (m->op == FW_OP_UPSTREAM) {
@@ -111,7 +112,7 @@ static void on_note(struct fw_parent *pp, struct fw_msg *m)
 		else
 			snprintf(why, sizeof why, "%s", m->ttl == 0 ? "no answer" : m->ttl == 1 ?
 				 "malformed answer" : "insert failed");
-		if (tally_hit(&pp->upfail, m->name, m->qtype, &first) && first && may_emit(pp))
+		if (tally_hit(&pp->upfail, m->name, m->qtype, &first) && first && fw_parent_may_emit(pp))
 			emit("EVENT {\"type\":\"dns-upstream-failed\",\"name\":\"%s\",\"reason\":\"%s\"}",
 			     name, why);
 	} else if (m->op == FW_OP_REBIND && (m->family == AF_INET || m->family == AF_INET6)) {
@@ -121,7 +122,7 @@ static void on_note(struct fw_parent *pp, struct fw_msg *m)
 
 		inet_ntop((int)m->family, m->addr, a, sizeof a);
 		snprintf(key, sizeof key, "%s %s", m->name, a);
-		if (tally_hit(&pp->rebind, key, m->qtype, &first) && first && may_emit(pp))
+		if (tally_hit(&pp->rebind, key, m->qtype, &first) && first && fw_parent_may_emit(pp))
 			emit("EVENT {\"type\":\"dns-rebind\",\"name\":\"%s\",\"addr\":\"%s\",\"reason\":\"%s\"}",
 			     name, a, why ? why : "guarded");
 		/* remember who led there, for the connection summary */
@@ -214,7 +215,7 @@ static void insert_burst(struct fw_parent *pp, const struct fw_msg *m, size_t nm
 		char line[CS_ERR_MSG_MAX + 300], j[CS_ERR_MSG_MAX * 2 + 600];
 
 		cs_err_format(&err, line, sizeof line);
-		if (may_emit(pp))
+		if (fw_parent_may_emit(pp))
 			emit("EVENT {\"type\":\"insert-failed\",\"message\":\"%s\"}",
 			     emit_json_str(line, j, sizeof j));
 	}
@@ -277,28 +278,7 @@ static int on_burst(struct fw_parent *pp)
 static void conn_cb(void *ctx, int family, const unsigned char *addr, uint8_t proto, uint16_t port,
 		    uint64_t packets)
 {
-	struct fw_parent *pp = ctx;
-	char a[INET6_ADDRSTRLEN] = "?", pr[8], name[600] = "";
-	const char *pn = proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" :
-			 proto == 58 ? "icmpv6" : NULL;
-	uint8_t key[16] = { 0 };
-	struct addr_ent *e;
-
-	memcpy(key, addr, family == AF_INET ? 4 : 16);
-	inet_ntop(family, key, a, sizeof a);
-	if (!pn) {
-		snprintf(pr, sizeof pr, "%u", proto);
-		pn = pr;
-	}
-	e = addrmap_get(&pp->amap, family, key, false, mono_ms());
-	if (e && e->name >= 0 && (size_t)e->name < pp->names.n) {
-		char j[600];
-
-		snprintf(name, sizeof name, ",\"name\":\"%s\"",
-			 emit_json_str(pp->names.v[e->name].key, j, sizeof j));
-	}
-	emit("SUMMARY {\"type\":\"conn\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
-	     "\"count\":%llu%s}", a, pn, port, (unsigned long long)packets, name);
+	parent_conn_emit(ctx, "SUMMARY", family, addr, proto, port, packets);
 }
 
 static void summary(struct fw_parent *pp)
@@ -382,7 +362,7 @@ int fw_parent_loop(struct fw_parent *pp)
 		struct pollfd pfd[2] = { { pp->sig_fd, POLLIN, 0 }, { pp->priv_fd, POLLIN, 0 } };
 		char why[200] = "", j[500];
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, parent_conn_timeout(&pp->conn, mono_ms())) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(why, sizeof why, "poll: %s", strerror(errno));
@@ -397,6 +377,8 @@ int fw_parent_loop(struct fw_parent *pp)
 		}
 		if (!why[0] && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && on_burst(pp) < 0)
 			snprintf(why, sizeof why, "the DNS filter closed its channel");
+		if (!why[0])
+			parent_conn_tick(pp, mono_ms());
 		if (why[0]) {
 			emit("EVENT {\"type\":\"fatal\",\"message\":\"%s; DNS is down, egress stays denied\"}",
 			     emit_json_str(why, j, sizeof j));

@@ -14,6 +14,7 @@
 #ifndef FW_PARENT_H
 #define FW_PARENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,6 +22,7 @@
 #include "firewall/config.h"
 #include "firewall/guard.h"
 #include "firewall/nl.h"
+#include "firewall/parent_conn.h"
 #include "firewall/sets.h"
 #include "firewall/tally.h"
 #include "common/error.h"
@@ -41,6 +43,7 @@ struct fw_parent {
 	int64_t tok_ms;                 /* EVENT rate limit: tokens refilled each second */
 	int tokens;
 	uint64_t suppressed;            /* EVENT lines the limit swallowed */
+	struct parent_conn conn;        /* live EVENT conn lines (firewall/parent_conn.h) */
 	fw_insert_fn insert;
 	void *insert_ctx;
 };
@@ -53,6 +56,10 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 		   void *ctx);
 /* Frees the tallies; closes nothing. */
 void fw_parent_fini(struct fw_parent *pp);
+
+/* The EVENT rate limit: true when one more line may be printed now (else
+ * it is counted as suppressed). */
+bool fw_parent_may_emit(struct fw_parent *pp);
 
 /* Handle the messages waiting on priv_fd (at most one burst): notes become
  * EVENT lines on stdout, each FW_OP_ALLOW is re-checked and acked.  Returns
