@@ -32,6 +32,8 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static bool may_emit_cb(void *pp);
+
 int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_insert_fn insert,
 		   void *ctx)
 {
@@ -42,7 +44,7 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 	pp->guard = cfg->guard;         /* the host's addresses (--guard-host) */
 	if (tally_init(&pp->refused, NAMES_MAX) < 0 || tally_init(&pp->rebind, 1024) < 0 ||
 	    tally_init(&pp->upfail, 1024) < 0 || tally_init(&pp->names, NAMES_MAX) < 0 ||
-	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 || parent_conn_init(&pp->conn) < 0)
+	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 || parent_conn_init(&pp->conn, &pp->nl, &pp->amap, &pp->names, may_emit_cb, pp) < 0)
 		return -1;
 	return 0;
 }
@@ -57,7 +59,7 @@ void fw_parent_fini(struct fw_parent *pp)
 	parent_conn_fini(&pp->conn);
 }
 
-bool fw_parent_may_emit(struct fw_parent *pp)
+static bool may_emit(struct fw_parent *pp)
 {
 	int64_t now = mono_ms();
 
@@ -71,6 +73,11 @@ bool fw_parent_may_emit(struct fw_parent *pp)
 	}
 	pp->suppressed++;
 	return false;
+}
+
+static bool may_emit_cb(void *pp)
+{
+	return may_emit(pp);
 }
 
 /* An element lives for the answer's TTL, but at least min_ttl, at most
@@ -99,7 +106,7 @@ static void on_note(struct fw_parent *pp, struct fw_msg *m)
 		return;
 	emit_json_str(m->name, name, sizeof name);
 	if (m->op == FW_OP_REFUSED) {
-		if (tally_hit(&pp->refused, m->name, m->qtype, &first) && first && fw_parent_may_emit(pp))
+		if (tally_hit(&pp->refused, m->name, m->qtype, &first) && first && may_emit(pp))
 			emit("EVENT {\"type\":\"dns-refused\",\"name\":\"%s\",\"qtype\":\"%s\"}", name,
 			     dns_type_name((uint16_t)m->qtype, tn, sizeof tn));
 	} else if (m->op == FW_OP_UPSTREAM) {
@@ -112,7 +119,7 @@ static void on_note(struct fw_parent *pp, struct fw_msg *m)
 		else
 			snprintf(why, sizeof why, "%s", m->ttl == 0 ? "no answer" : m->ttl == 1 ?
 				 "malformed answer" : "insert failed");
-		if (tally_hit(&pp->upfail, m->name, m->qtype, &first) && first && fw_parent_may_emit(pp))
+		if (tally_hit(&pp->upfail, m->name, m->qtype, &first) && first && may_emit(pp))
 			emit("EVENT {\"type\":\"dns-upstream-failed\",\"name\":\"%s\",\"reason\":\"%s\"}",
 			     name, why);
 	} else if (m->op == FW_OP_REBIND && (m->family == AF_INET || m->family == AF_INET6)) {
@@ -122,7 +129,7 @@ static void on_note(struct fw_parent *pp, struct fw_msg *m)
 
 		inet_ntop((int)m->family, m->addr, a, sizeof a);
 		snprintf(key, sizeof key, "%s %s", m->name, a);
-		if (tally_hit(&pp->rebind, key, m->qtype, &first) && first && fw_parent_may_emit(pp))
+		if (tally_hit(&pp->rebind, key, m->qtype, &first) && first && may_emit(pp))
 			emit("EVENT {\"type\":\"dns-rebind\",\"name\":\"%s\",\"addr\":\"%s\",\"reason\":\"%s\"}",
 			     name, a, why ? why : "guarded");
 		/* remember who led there, for the connection summary */
@@ -215,7 +222,7 @@ static void insert_burst(struct fw_parent *pp, const struct fw_msg *m, size_t nm
 		char line[CS_ERR_MSG_MAX + 300], j[CS_ERR_MSG_MAX * 2 + 600];
 
 		cs_err_format(&err, line, sizeof line);
-		if (fw_parent_may_emit(pp))
+		if (may_emit(pp))
 			emit("EVENT {\"type\":\"insert-failed\",\"message\":\"%s\"}",
 			     emit_json_str(line, j, sizeof j));
 	}
@@ -278,7 +285,7 @@ static int on_burst(struct fw_parent *pp)
 static void conn_cb(void *ctx, int family, const unsigned char *addr, uint8_t proto, uint16_t port,
 		    uint64_t packets)
 {
-	parent_conn_emit(ctx, "SUMMARY", family, addr, proto, port, packets);
+	parent_conn_emit(&((struct fw_parent *)ctx)->conn, "SUMMARY", family, addr, proto, port, packets);
 }
 
 static void summary(struct fw_parent *pp)
@@ -378,7 +385,7 @@ int fw_parent_loop(struct fw_parent *pp)
 		if (!why[0] && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && on_burst(pp) < 0)
 			snprintf(why, sizeof why, "the DNS filter closed its channel");
 		if (!why[0])
-			parent_conn_tick(pp, mono_ms());
+			parent_conn_tick(&pp->conn, mono_ms());
 		if (why[0]) {
 			emit("EVENT {\"type\":\"fatal\",\"message\":\"%s; DNS is down, egress stays denied\"}",
 			     emit_json_str(why, j, sizeof j));

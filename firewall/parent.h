@@ -14,7 +14,6 @@
 #ifndef FW_PARENT_H
 #define FW_PARENT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -56,10 +55,6 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 		   void *ctx);
 /* Frees the tallies; closes nothing. */
 void fw_parent_fini(struct fw_parent *pp);
-
-/* The EVENT rate limit: true when one more line may be printed now (else
- * it is counted as suppressed). */
-bool fw_parent_may_emit(struct fw_parent *pp);
 
 /* Handle the messages waiting on priv_fd (at most one burst): notes become
  * EVENT lines on stdout, each FW_OP_ALLOW is re-checked and acked.  Returns

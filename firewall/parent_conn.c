@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "firewall/emit.h"
-#include "firewall/parent.h"
 #include "firewall/ruleset.h"
 
-int parent_conn_init(struct parent_conn *pc)
+int parent_conn_init(struct parent_conn *pc, struct nl *nl, struct addrmap *amap,
+		     const struct tally *names, parent_conn_limit_fn may_emit, void *limit_ctx)
 {
-	memset(pc, 0, sizeof *pc);
+	*pc = (struct parent_conn){ .nl = nl, .amap = amap, .names = names, .may_emit = may_emit,
+				    .limit_ctx = limit_ctx };
 	return tally_init(&pc->seen, PARENT_CONN_KEYS);
 }
 
@@ -41,7 +42,7 @@ static const char *proto_name(uint8_t proto, char *buf, size_t bufsz)
 	return buf;
 }
 
-void parent_conn_emit(struct fw_parent *pp, const char *record, int family,
+void parent_conn_emit(struct parent_conn *pc, const char *record, int family,
 		      const unsigned char *addr, uint8_t proto, uint16_t port, uint64_t count)
 {
 	char a[INET6_ADDRSTRLEN] = "?", pr[8], name[600] = "";
@@ -50,12 +51,12 @@ void parent_conn_emit(struct fw_parent *pp, const char *record, int family,
 
 	memcpy(key, addr, family == AF_INET ? 4 : 16);
 	inet_ntop(family, key, a, sizeof a);
-	e = addrmap_get(&pp->amap, family, key, false, 0);
-	if (e && e->name >= 0 && (size_t)e->name < pp->names.n) {
+	e = addrmap_get(pc->amap, family, key, false, 0);
+	if (e && e->name >= 0 && (size_t)e->name < pc->names->n) {
 		char j[600];
 
 		snprintf(name, sizeof name, ",\"name\":\"%s\"",
-			 emit_json_str(pp->names.v[e->name].key, j, sizeof j));
+			 emit_json_str(pc->names->v[e->name].key, j, sizeof j));
 	}
 	emit("%s {\"type\":\"conn\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,\"count\":%llu%s}",
 	     record, a, proto_name(proto, pr, sizeof pr), port, (unsigned long long)count, name);
@@ -64,7 +65,7 @@ void parent_conn_emit(struct fw_parent *pp, const char *record, int family,
 void parent_conn_seen(void *ctx, int family, const unsigned char *addr, uint8_t proto,
 		      uint16_t port, uint64_t packets)
 {
-	struct fw_parent *pp = ctx;
+	struct parent_conn *pc = ctx;
 	char a[INET6_ADDRSTRLEN] = "?", key[80];
 	uint8_t k[16] = { 0 };
 	struct tally_ent *t;
@@ -74,29 +75,28 @@ void parent_conn_seen(void *ctx, int family, const unsigned char *addr, uint8_t 
 	memcpy(k, addr, family == AF_INET ? 4 : 16);
 	inet_ntop(family, k, a, sizeof a);
 	snprintf(key, sizeof key, "%s %u %u", a, proto, port);
-	t = tally_hit(&pp->conn.seen, key, 0, &first);
+	t = tally_hit(&pc->seen, key, 0, &first);
 	if (!t)
 		return;                 /* more keys than we follow: the SUMMARY has them */
 	before = first ? 0 : t->count - 1;      /* tally_hit counted this look */
 	t->count = before;
 	if (packets == before)
 		return;
-	if (!fw_parent_may_emit(pp))
+	if (!pc->may_emit(pc->limit_ctx))
 		return;                 /* carried: the next scan reports the delta */
 	/* fewer than before: the element timed out and came back */
-	parent_conn_emit(pp, "EVENT", family, addr, proto, port,
+	parent_conn_emit(pc, "EVENT", family, addr, proto, port,
 			 packets > before ? packets - before : packets);
 	t->count = packets;
 }
 
-void parent_conn_tick(struct fw_parent *pp, int64_t now_ms)
+void parent_conn_tick(struct parent_conn *pc, int64_t now_ms)
 {
-	struct parent_conn *pc = &pp->conn;
 	struct cs_err err = { 0 };
 
 	if (pc->off || parent_conn_timeout(pc, now_ms) != 0)
 		return;
 	pc->next_ms = now_ms + PARENT_CONN_EVERY_MS;
-	if (nl_dump_blocked(&pp->nl, FW_TABLE, parent_conn_seen, pp, &err) < 0)
+	if (nl_dump_blocked(pc->nl, FW_TABLE, parent_conn_seen, pc, &err) < 0)
 		pc->off = true;
 }

@@ -39,7 +39,7 @@ static const char *seen(const char *ip, uint8_t proto, uint16_t port, uint64_t p
 		return "";
 	saved = dup(1);
 	dup2(pfd[1], 1);
-	parent_conn_seen(pp, family, a, proto, port, packets);
+	parent_conn_seen(&pp->conn, family, a, proto, port, packets);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
