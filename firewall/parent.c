@@ -44,7 +44,8 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 	pp->guard = cfg->guard;         /* the host's addresses (--guard-host) */
 	if (tally_init(&pp->refused, NAMES_MAX) < 0 || tally_init(&pp->rebind, 1024) < 0 ||
 	    tally_init(&pp->upfail, 1024) < 0 || tally_init(&pp->names, NAMES_MAX) < 0 ||
-	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 || parent_conn_init(&pp->conn, &pp->nl, &pp->amap, &pp->names, may_emit_cb, pp) < 0)
+	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 ||
+	    parent_conn_init(&pp->conn, &pp->nl, &pp->amap, &pp->names, may_emit_cb, pp) < 0)
 		return -1;
 	return 0;
 }
