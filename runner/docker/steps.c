@@ -171,9 +171,10 @@ static int engine_run(const struct sandbox_plan *p, void *ctx, struct cs_err *er
 {
 	struct run_ctx *c = ctx;
 
-	(void)p;
 	if (runner_identity_init(&c->id) < 0)
 		return cs_fail(err, errno, "getrandom");
+	if (p->run_id[0])       /* the plan's: Codex's instructions name it */
+		snprintf(c->id.run_id, sizeof c->id.run_id, "%s", p->run_id);
 	return docker_open(&c->d, err);
 }
 
