@@ -50,6 +50,6 @@ void dns_ede_refused_text(char *out, size_t outsz, const char *sandbox_id, const
 	if (!name || !*name)
 		snprintf(out, outsz, "codex-sandbox: not a host name on this sandbox's allowlist");
 	else
-		snprintf(out, outsz, "codex-sandbox: %s is not on this sandbox's allowlist; "
-			 "to allow it ask the user to run: codex-sandbox allow %s %s", name, id, name);
+		snprintf(out, outsz, "codex-sandbox: not on this sandbox's allowlist; "
+			 "ask the user to run: codex-sandbox allow %s %s", id, name);
 }

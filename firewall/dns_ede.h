@@ -24,7 +24,9 @@ size_t dns_add_ede(uint8_t *msg, size_t len, size_t maxlen, uint16_t info, const
 
 /* The extra text for a refused name: who refused it and the command that
  * would open it ("codex-sandbox allow ID NAME"; ID "<sandbox-id>" when the
- * firewall was not told it).  NAME "" (not a plain host name): no command. */
+ * firewall was not told it).  The name is only in the command (the
+ * question has it), so a cut for a small client keeps the most.  NAME ""
+ * (not a plain host name): no command. */
 void dns_ede_refused_text(char *out, size_t outsz, const char *sandbox_id, const char *name);
 
 #endif

@@ -40,7 +40,7 @@ check "... and codex-sandbox allow ID NAME with the run id (${id:-none})" test -
 like "$dev" 'USER-OWN-INSTRUCTIONS: be brief\.' "... after the user's own developer_instructions, kept"
 tout=$(jq -r '.body.input[]? | select(.type=="function_call_output") | .output | if type=="string" then . else tostring end' <<<"$next" | head -c 4000)
 like "$tout" 'Could not resolve host: blocked\.test' "the tool output in that request shows the failure"
-like "$tout" "rcode=NXDOMAIN .*ede=15 text=codex-sandbox: blocked\\.test is not on this sandbox's allowlist; to allow it ask the user to run: codex-sandbox allow $id blocked\\.test" \
+like "$tout" "rcode=NXDOMAIN .*ede=15 text=codex-sandbox: not on this sandbox's allowlist; ask the user to run: codex-sandbox allow $id blocked\\.test" \
      "... and the Extended DNS Error (15 Blocked) with the allow command for this sandbox"
 
 outs=$(jq -r 'select(.event=="tool_output") | .stdout // .output' <<<"$log")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""ede-probe.py NAME [UDP-SIZE]: what `dig +edns NAME` shows about a refused
-name, for images without dig.  One A query with an EDNS OPT advertising
-UDP-SIZE (default 1232) to the resolver of /etc/resolv.conf; prints
+"""ede-probe.py NAME [UDP-SIZE [SERVER]]: what `dig +edns NAME` shows about a
+refused name, for images without dig.  One A query with an EDNS OPT
+advertising UDP-SIZE (default 1232) to SERVER (default: the resolver of
+/etc/resolv.conf); prints
   rcode=NXDOMAIN size=N ede=15 text=...
 (ede=none when the answer carries no Extended DNS Error)."""
 import random, socket, struct, sys
@@ -41,7 +42,7 @@ def main():
     qid, q = query(name, size)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
-    s.sendto(q, (resolver(), 53))
+    s.sendto(q, (sys.argv[3] if len(sys.argv) > 3 else resolver(), 53))
     msg, _ = s.recvfrom(65535)
     _, flags, qd, an, ns, ar = struct.unpack(">HHHHHH", msg[:12])
     off = 12
