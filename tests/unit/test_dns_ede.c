@@ -77,7 +77,7 @@ int main(void)
 	struct ede e;
 	int n, plain;
 
-	plan(14);
+	plan(15);
 	n = build("blocked.example", 1, 1232, text, sizeof text, out);
 	e = decode(out, (size_t)n);
 	ok(n > 0 && (out[3] & 0xf) == DNS_R_NXDOMAIN, "NXDOMAIN");
@@ -122,6 +122,10 @@ int main(void)
 		   "5 bytes of room: nothing added");
 		ok(dns_add_ede(small, (size_t)m, (size_t)m + 6, 15, "text") == (size_t)m + 6 &&
 		   decode(small, (size_t)m + 6).found, "6 bytes: the bare option, no text");
+		m = dns_build_reply(small, sizeof small, &q, DNS_R_NXDOMAIN, NULL, 0);
+		small[11] = 2;
+		ok(dns_add_ede(small, (size_t)m, sizeof small, 15, "t") == (size_t)m,
+		   "an OPT that is not the only additional record: left alone");
 	}
 	/* the text without a plain host name, and without a sandbox id */
 	dns_ede_refused_text(text, sizeof text, "0123abcd", "");
