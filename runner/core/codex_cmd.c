@@ -42,7 +42,7 @@ void codex_told_text(const struct codex_told *told, char *out, size_t outsz)
 	if (told->sandbox_id)
 		snprintf(id, sizeof id, "%s", told->sandbox_id);
 	else
-		snprintf(id, sizeof id, "<sandbox id, as `codex-sandbox ps` lists it>");
+		snprintf(id, sizeof id, "<sandbox id, as codex-sandbox ps lists it>");
 	snprintf(out, outsz,
 		 "You are running inside codex-sandbox. Network egress is allowlisted: only the "
 		 "hosts listed in " SANDBOX_ALLOWED_FILE " can be reached; everything else is "

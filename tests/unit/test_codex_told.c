@@ -55,7 +55,7 @@ int main(void)
 	a = told_arg(NULL, &e2b);
 	ok(strstr(a, "no log of what was blocked") && strstr(a, "/etc/codex/allowed_domains.txt"),
 	   "E2B: the list, and no log");
-	ok(strstr(a, "codex-sandbox allow <sandbox id, as `codex-sandbox ps` lists it> NAME"),
+	ok(strstr(a, "codex-sandbox allow <sandbox id, as codex-sandbox ps lists it> NAME"),
 	   "E2B: the id is found with ps");
 	is_str(told_arg(NULL, NULL), "", "not told: no argument");
 	return tap_done();
