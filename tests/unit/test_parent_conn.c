@@ -98,5 +98,8 @@ int main(void)
 	}
 	ok(parent_conn_timeout(&pp->conn, 0) == 0, "a scan is due at the start");
 	fw_parent_free(pp);
+	allowlist_free(&cfg.al);
+	close(sp[0]);
+	close(sp[1]);
 	return tap_done();
 }
