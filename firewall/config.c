@@ -113,3 +113,17 @@ void fw_upstream_format(const struct fw_upstream *u, char *out, size_t outsz)
 	else
 		snprintf(out, outsz, "%s#%u", a, u->port);
 }
+
+int fw_parse_sandbox_id(const char *s, struct fw_config *cfg, struct cs_err *err)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof cfg->sandbox_id || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
+		cs_fail(err, 0, "invalid --sandbox-id '%.80s'", s);
+		return cs_hint(err, "give 1 to %zu letters, digits, '_', '.' or '-'",
+			       sizeof cfg->sandbox_id - 1);
+	}
+	memcpy(cfg->sandbox_id, s, n + 1);
+	return 0;
+}

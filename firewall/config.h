@@ -28,6 +28,7 @@ struct fw_config {
 	bool extra_dns;                 /* --extra-dns-uid given */
 	uint32_t extra_dns_uid;
 	struct guard guard;             /* the host's addresses (--guard-host); gateways join at start */
+	char sandbox_id[65];            /* --sandbox-id: what `codex-sandbox allow` takes; "" unknown */
 	int64_t t0_us;                  /* process start (CLOCK_MONOTONIC), for READY's "ms" */
 };
 
@@ -47,6 +48,10 @@ size_t fw_parse_resolv(const char *text, const struct fw_upstream *listen, struc
 /* --guard-host IP: an address of the host, added to CFG's guard.  Returns 0
  * or -1 with ERR (not an address, or more than GUARD_MAX_HOST). */
 int fw_parse_guard_host(const char *s, struct fw_config *cfg, struct cs_err *err);
+
+/* --sandbox-id ID: 1-64 of [A-Za-z0-9_.-] (it is printed in DNS answers and
+ * events).  Returns 0 or -1 with ERR. */
+int fw_parse_sandbox_id(const char *s, struct fw_config *cfg, struct cs_err *err);
 
 /* "192.0.2.53" or "2001:db8::1#5353" (port shown when not 53). */
 void fw_upstream_format(const struct fw_upstream *u, char *out, size_t outsz);

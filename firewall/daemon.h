@@ -2,7 +2,9 @@
  * at every step, then the privileged parent's loop (firewall/parent.h) with
  * the DNS child (firewall/child.h) forked off.  Everything printed on stdout
  * is one line of the protocol (below, written by firewall/emit.h), every
- * line < 4 KiB; stderr is for humans.
+ * line < 4 KiB; stderr is for humans.  EVENT lines share one rate limit (20
+ * a second; what it swallows is counted in SUMMARY overflow's
+ * events_suppressed, conn deltas are carried to a later line instead).
  *
  *   READY {"ms":2.41,"entries":N,"upstreams":["192.0.2.53","::1#5353"],"listen":"127.0.0.1"}
  *   ERROR <one line: cause and fix>               (before READY; exit 1)
@@ -10,6 +12,10 @@
  *   EVENT {"type":"dns-rebind","name":"n","addr":"10.0.0.1","reason":"..."}
  *   EVENT {"type":"dns-upstream-failed","name":"n","reason":"no answer"}   first per name
  *         (reason: "no answer", "malformed answer", "insert failed", "upstream REFUSED"...)
+ *   EVENT {"type":"conn","addr":"203.0.113.5","proto":"tcp","port":443,"count":2[,"name":"n"]}
+ *         a rejected connection, live: the blocked sets are read every second
+ *         (firewall/parent_conn.h); a line per new key or grown counter,
+ *         count = packets since that key's previous line
  *   EVENT {"type":"insert-failed","message":"..."}                 (set full...)
  *   EVENT {"type":"fatal","message":"..."}      the DNS filter died; exit 1
  *   SUMMARY {"type":"dns-refused","name":"x.org","qtype":"A","count":3}

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "firewall/dns_ede.h"
+
 void dnsf_conn_close(struct dnsf_state *st, int i)
 {
 	struct dnsf_conn *c = &st->c[i];
@@ -80,6 +82,22 @@ void dnsf_reply(struct dnsf_state *st, const struct dnsf_client *cl, const struc
 
 	if (n > 0)
 		send_reply(st, cl, out, (size_t)n);
+}
+
+void dnsf_reply_blocked(struct dnsf_state *st, const struct dnsf_client *cl, const struct dns_query *q)
+{
+	uint8_t out[DNS_TCP_MAX];
+	char text[512];
+	size_t max = reply_max(cl, q);
+	int n = dns_build_reply(out, max, q, DNS_R_NXDOMAIN, NULL, 0);
+
+	if (n <= 0)
+		return;
+	if (q->edns) {
+		dns_ede_refused_text(text, sizeof text, st->cfg->sandbox_id, q->text);
+		n = (int)dns_add_ede(out, (size_t)n, max, DNS_EDE_BLOCKED, text);
+	}
+	send_reply(st, cl, out, (size_t)n);
 }
 
 void dnsf_reply_formerr(struct dnsf_state *st, const struct dnsf_client *cl, const struct dns_query *q)

@@ -18,6 +18,10 @@ void dnsf_conn_flush(struct dnsf_state *st, int i);
  * what the client can take (TC set when it does not fit). */
 void dnsf_reply(struct dnsf_state *st, const struct dnsf_client *cl, const struct dns_query *q,
 		int rcode, const struct dns_answer *a);
+/* NXDOMAIN for a name the allowlist refuses; with an Extended DNS Error
+ * (firewall/dns_ede.h: Blocked, the allow command) when Q had EDNS, cut to
+ * the client's size. */
+void dnsf_reply_blocked(struct dnsf_state *st, const struct dnsf_client *cl, const struct dns_query *q);
 /* FORMERR with only a header (Q's id and flags): for queries we cannot parse. */
 void dnsf_reply_formerr(struct dnsf_state *st, const struct dnsf_client *cl, const struct dns_query *q);
 

@@ -33,6 +33,7 @@ struct dnsf_cfg {
 	uint32_t ttl_cap;            /* TTL cap in answers to clients */
 	uint32_t max_addrs;          /* addresses kept per answer */
 	bool cache_off;              /* tests of the forwarding path: every query goes upstream */
+	const char *sandbox_id;      /* named in refusals' EDE text; "" unknown */
 };
 
 #define DNSF_TCP_MSG_MAX (2 + DNS_TCP_MAX)

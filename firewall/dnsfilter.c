@@ -84,7 +84,7 @@ static void handle_query(struct dnsf_state *st, const struct dnsf_client *cl, co
 	}
 	if (!q.text[0] || !allowlist_match_name(st->cfg->al, q.text)) {
 		/* never forwarded: the name itself could carry data out */
-		dnsf_reply(st, cl, &q, DNS_R_NXDOMAIN, NULL);
+		dnsf_reply_blocked(st, cl, &q);
 		dnsf_note(st, FW_OP_REFUSED, &q, NULL, 0);
 		return;
 	}

@@ -3,7 +3,7 @@
  *   codex-firewall serve [--allow ENTRY]... [--upstream IP[#PORT]]... [--dns-uid UID]
  *                        [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]
  *                        [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]
- *                        [--guard-host IP]...
+ *                        [--guard-host IP]... [--sandbox-id ID]
  *   codex-firewall check
  *
  * The stdout protocol is described in firewall/daemon.h.  This file only
@@ -22,7 +22,7 @@ static const char usage[] =
 	"usage: codex-firewall serve [--allow ENTRY]... [--upstream IP[#PORT]]... [--dns-uid UID]\n"
 	"                            [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]\n"
 	"                            [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]\n"
-	"                            [--guard-host IP]...\n"
+	"                            [--guard-host IP]... [--sandbox-id ID]\n"
 	"       codex-firewall check\n";
 
 static int num(const char *opt, const char *s, unsigned long lo, unsigned long hi, uint32_t *out,
@@ -49,7 +49,7 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 
 		static const char *const known[] = { "--allow", "--upstream", "--listen", "--dns-uid",
 			"--extra-dns-uid", "--min-ttl", "--max-ttl", "--grace", "--max-addrs-per-name",
-			"--set-size", "--guard-host", NULL };
+			"--set-size", "--guard-host", "--sandbox-id", NULL };
 		bool is_known = false;
 
 		for (size_t k = 0; known[k]; k++)
@@ -75,6 +75,8 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 				cfg->n_up++;
 		} else if (strcmp(o, "--guard-host") == 0) {
 			r = fw_parse_guard_host(v, cfg, err);
+		} else if (strcmp(o, "--sandbox-id") == 0) {
+			r = fw_parse_sandbox_id(v, cfg, err);
 		} else if (strcmp(o, "--listen") == 0) {
 			r = fw_parse_hostport(v, 53, "--listen", &cfg->listen, err);
 		} else if (strcmp(o, "--dns-uid") == 0) {

@@ -32,6 +32,8 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static bool may_emit_cb(void *pp);
+
 int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_insert_fn insert,
 		   void *ctx)
 {
@@ -42,7 +44,8 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 	pp->guard = cfg->guard;         /* the host's addresses (--guard-host) */
 	if (tally_init(&pp->refused, NAMES_MAX) < 0 || tally_init(&pp->rebind, 1024) < 0 ||
 	    tally_init(&pp->upfail, 1024) < 0 || tally_init(&pp->names, NAMES_MAX) < 0 ||
-	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0)
+	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 ||
+	    parent_conn_init(&pp->conn, &pp->nl, &pp->amap, &pp->names, may_emit_cb, pp) < 0)
 		return -1;
 	return 0;
 }
@@ -54,6 +57,7 @@ void fw_parent_fini(struct fw_parent *pp)
 	tally_free(&pp->upfail);
 	tally_free(&pp->names);
 	addrmap_free(&pp->amap);
+	parent_conn_fini(&pp->conn);
 }
 
 static bool may_emit(struct fw_parent *pp)
@@ -70,6 +74,11 @@ static bool may_emit(struct fw_parent *pp)
 	}
 	pp->suppressed++;
 	return false;
+}
+
+static bool may_emit_cb(void *pp)
+{
+	return may_emit(pp);
 }
 
 /* An element lives for the answer's TTL, but at least min_ttl, at most
@@ -277,28 +286,7 @@ static int on_burst(struct fw_parent *pp)
 static void conn_cb(void *ctx, int family, const unsigned char *addr, uint8_t proto, uint16_t port,
 		    uint64_t packets)
 {
-	struct fw_parent *pp = ctx;
-	char a[INET6_ADDRSTRLEN] = "?", pr[8], name[600] = "";
-	const char *pn = proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" :
-			 proto == 58 ? "icmpv6" : NULL;
-	uint8_t key[16] = { 0 };
-	struct addr_ent *e;
-
-	memcpy(key, addr, family == AF_INET ? 4 : 16);
-	inet_ntop(family, key, a, sizeof a);
-	if (!pn) {
-		snprintf(pr, sizeof pr, "%u", proto);
-		pn = pr;
-	}
-	e = addrmap_get(&pp->amap, family, key, false, mono_ms());
-	if (e && e->name >= 0 && (size_t)e->name < pp->names.n) {
-		char j[600];
-
-		snprintf(name, sizeof name, ",\"name\":\"%s\"",
-			 emit_json_str(pp->names.v[e->name].key, j, sizeof j));
-	}
-	emit("SUMMARY {\"type\":\"conn\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
-	     "\"count\":%llu%s}", a, pn, port, (unsigned long long)packets, name);
+	parent_conn_emit(&((struct fw_parent *)ctx)->conn, "SUMMARY", family, addr, proto, port, packets);
 }
 
 static void summary(struct fw_parent *pp)
@@ -382,7 +370,7 @@ int fw_parent_loop(struct fw_parent *pp)
 		struct pollfd pfd[2] = { { pp->sig_fd, POLLIN, 0 }, { pp->priv_fd, POLLIN, 0 } };
 		char why[200] = "", j[500];
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, parent_conn_timeout(&pp->conn, mono_ms())) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(why, sizeof why, "poll: %s", strerror(errno));
@@ -397,6 +385,8 @@ int fw_parent_loop(struct fw_parent *pp)
 		}
 		if (!why[0] && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && on_burst(pp) < 0)
 			snprintf(why, sizeof why, "the DNS filter closed its channel");
+		if (!why[0])
+			parent_conn_tick(&pp->conn, mono_ms());
 		if (why[0]) {
 			emit("EVENT {\"type\":\"fatal\",\"message\":\"%s; DNS is down, egress stays denied\"}",
 			     emit_json_str(why, j, sizeof j));

@@ -21,6 +21,7 @@
 #include "firewall/config.h"
 #include "firewall/guard.h"
 #include "firewall/nl.h"
+#include "firewall/parent_conn.h"
 #include "firewall/sets.h"
 #include "firewall/tally.h"
 #include "common/error.h"
@@ -41,6 +42,7 @@ struct fw_parent {
 	int64_t tok_ms;                 /* EVENT rate limit: tokens refilled each second */
 	int tokens;
 	uint64_t suppressed;            /* EVENT lines the limit swallowed */
+	struct parent_conn conn;        /* live EVENT conn lines (firewall/parent_conn.h) */
 	fw_insert_fn insert;
 	void *insert_ctx;
 };

@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+#include "runner/core/sandbox_plan.h"
 #include "runner/core/toml_keys.h"
+#include "runner/core/toml_str.h"
+
+#define INSTRUCTIONS_MAX (256u << 10)
 
 struct override {
 	const char *key;     /* dotted key checked in the user's config */
@@ -30,8 +35,54 @@ static int push_c(struct strv *out, const char *kv)
 	return strv_push(out, "-c") < 0 || strv_push(out, kv) < 0 ? -1 : 0;
 }
 
+void codex_told_text(const struct codex_told *told, char *out, size_t outsz)
+{
+	char id[120];
+
+	if (told->sandbox_id)
+		snprintf(id, sizeof id, "%s", told->sandbox_id);
+	else
+		snprintf(id, sizeof id, "<sandbox id, as codex-sandbox ps lists it>");
+	snprintf(out, outsz,
+		 "You are running inside codex-sandbox. Network egress is allowlisted: only the "
+		 "hosts listed in " SANDBOX_ALLOWED_FILE " can be reached; everything else is "
+		 "blocked by policy. A blocked host name resolves to NXDOMAIN carrying an Extended "
+		 "DNS Error (RFC 8914, code 15 Blocked) whose text names codex-sandbox, and "
+		 "connections to other addresses are rejected. %s"
+		 "When a command fails because a host is blocked, do not look for a way around the "
+		 "policy: tell the user which host was blocked and ask them to run, on their own "
+		 "machine: codex-sandbox allow %s NAME (NAME = the host), then retry.",
+		 told->blocked_log ? "What was blocked is logged, one JSON object a line, in "
+		 SANDBOX_BLOCKED_FILE " (read-only, updated live). " :
+		 "This sandbox keeps no log of what was blocked (there is no " SANDBOX_BLOCKED_FILE
+		 "). ", id);
+}
+
+/* -c developer_instructions="<the user's>\n\n<ours>": a -c value replaces
+ * the config's, so the user's own text is carried over first. */
+static int push_told(struct strv *out, const char *config_text, size_t config_len,
+		     const struct codex_told *told)
+{
+	cleanup_buf struct buf theirs, kv;
+	char ours[2048];
+	int r = 0;
+
+	buf_init(&theirs, INSTRUCTIONS_MAX);
+	buf_init(&kv, INSTRUCTIONS_MAX * 2);
+	if (config_text)
+		r = toml_top_string(config_text, config_len, "developer_instructions", &theirs);
+	if (r < 0)
+		return 0;       /* theirs, unread, stays in force; the DNS answers still tell */
+	codex_told_text(told, ours, sizeof ours);
+	if ((r == 1 && theirs.len && (buf_puts(&theirs, "\n\n") < 0)) || buf_puts(&theirs, ours) < 0 ||
+	    buf_puts(&kv, "developer_instructions=") < 0 || toml_quote(theirs.data, &kv) < 0)
+		return -1;
+	return push_c(out, kv.data);
+}
+
 int codex_command(struct strv *out, const char *config_text, size_t config_len,
-		  const char *sandbox_workdir, const char *const *user_args, size_t n_user)
+		  const char *sandbox_workdir, const struct codex_told *told,
+		  const char *const *user_args, size_t n_user)
 {
 	char kv[4200];
 
@@ -65,6 +116,8 @@ int codex_command(struct strv *out, const char *config_text, size_t config_len,
 				return -1;
 		}
 	}
+	if (told && push_told(out, config_text, config_len, told) < 0)
+		return -1;
 	for (size_t i = 0; i < n_user; i++)
 		if (strv_push(out, user_args[i]) < 0)
 			return -1;

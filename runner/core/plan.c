@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +61,9 @@ static int plan_command(const struct cs_opts *o, struct sandbox_plan *p, struct 
 	cleanup_close int fd = -1;
 	struct stat st;
 	size_t len = 0;
+	/* on E2B the id is the E2B sandbox's, known only once it exists */
+	struct codex_told told = { .sandbox_id = p->backend == BACKEND_DOCKER ? p->run_id : NULL,
+				   .blocked_log = p->backend == BACKEND_DOCKER };
 
 	switch (o->command) {
 	case CMD_EXEC:
@@ -80,9 +84,26 @@ static int plan_command(const struct cs_opts *o, struct sandbox_plan *p, struct 
 	fd = plan_open_kind(cfg, S_IFREG, &st);
 	if (fd >= 0 && safe_read_fd(fd, CONFIG_MAX_BYTES, &text, &len) < 0)
 		text = NULL;
-	if (codex_command(&p->command_argv, text, len, p->sandbox_work_dir,
+	if (codex_command(&p->command_argv, text, len, p->sandbox_work_dir, &told,
 			  (const char *const *)o->args.v, o->args.n) < 0)
 		return cs_fail(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The local run's id, drawn here rather than by the backend: Codex's
+ * instructions name it (codex_cmd.h). */
+static int plan_run_id(struct sandbox_plan *p)
+{
+	unsigned char rnd[16];
+
+	if (p->dry_run) {
+		snprintf(p->run_id, sizeof p->run_id, "<run-id>");
+		return 0;
+	}
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return -1;
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(p->run_id + 2 * i, 3, "%02x", rnd[i]);
 	return 0;
 }
 
@@ -113,6 +134,8 @@ static int plan_basics(const struct cs_opts *o, const struct plan_env *env,
 	p->attach_stdin = p->tty || !env->stdin_tty;
 	p->yes = o->yes;
 	p->dry_run = o->dry_run;
+	if (plan_run_id(p) < 0)
+		return cs_fail(err, errno, "getrandom");
 	p->keep = o->keep;
 	p->strict_egress = o->strict_egress;
 	p->auth_writeback = o->auth_writeback;

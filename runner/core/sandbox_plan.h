@@ -112,6 +112,8 @@ struct sandbox_plan {
 	struct strv publish;       /* "PORT:HOSTPORT" normalized */
 	char *log_blocked;
 	char *name_base;           /* codex_<sanitized path> */
+	char run_id[33];           /* local: chosen here, so Codex's instructions can name it
+	                            * (`codex-sandbox allow ID`); "<run-id>" in a dry run */
 	bool yes;
 	bool dry_run;
 	bool keep;

@@ -76,6 +76,9 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--dns-uid"));
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(uid));
 	}
+	/* named in the DNS filter's refusals: `codex-sandbox allow ID NAME` */
+	cJSON_AddItemToArray(cmd, cJSON_CreateString("--sandbox-id"));
+	cJSON_AddItemToArray(cmd, cJSON_CreateString(id->run_id));
 	/* Preview ports are published on the owner: it holds the namespace.
 	 * Loopback of the host only; replies leave as established traffic. */
 	for (size_t i = 0; i < p->publish.n; i++) {
@@ -193,11 +196,16 @@ void pod_handle_line(struct pod *pod, const char *line, size_t len)
 	} else if (strncmp(text, "ERROR ", 6) == 0) {
 		pod->failed = true;
 		snprintf(pod->error, sizeof pod->error, "%s", text + 6);
-	} else if ((strncmp(text, "EVENT ", 6) == 0 || strncmp(text, "SUMMARY ", 8) == 0) && sp) {
-		if (cJSON_GetArraySize(pod->records) < POD_MAX_RECORDS && (j = cJSON_Parse(sp + 1))) {
-			cJSON_AddStringToObject(j, "record", text[0] == 'E' ? "event" : "summary");
-			cJSON_AddItemToArray(pod->records, j);
+	} else if ((strncmp(text, "EVENT ", 6) == 0 || strncmp(text, "SUMMARY ", 8) == 0) && sp &&
+		   (j = cJSON_Parse(sp + 1))) {
+		if (text[0] == 'E')
+			blocked_log_event(&pod->blog, j);
+		if (cJSON_GetArraySize(pod->records) >= POD_MAX_RECORDS) {
+			cJSON_Delete(j);
+			return;
 		}
+		cJSON_AddStringToObject(j, "record", text[0] == 'E' ? "event" : "summary");
+		cJSON_AddItemToArray(pod->records, j);
 	}
 }
 
@@ -301,6 +309,12 @@ void pod_init(struct pod *pod)
 	buf_init(&pod->line, POD_LINE_MAX + 1);
 	buf_init(&pod->err_tail, POD_ERR_TAIL * 2 + 1);
 	mux_init(&pod->mux, on_stream, pod);
+}
+
+int pod_open_blocked_log(struct pod *pod, const char *path, const char *sandbox_id,
+			 struct cs_err *err)
+{
+	return blocked_log_open(&pod->blog, path, sandbox_id, err);
 }
 
 int pod_create(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
@@ -514,6 +528,7 @@ void pod_finish(struct pod *pod, struct docker *d, const struct sandbox_plan *p)
 		if (p->log_blocked)
 			write_log(pod->records, p->log_blocked);
 	}
+	blocked_log_close(&pod->blog);
 	cJSON_Delete(pod->records);
 	pod->records = NULL;
 	buf_free(&pod->line);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "common/buf.h"
+#include "runner/docker/blocked_log.h"
 #include "runner/docker/container.h"
 #include "runner/docker/docker_api.h"
 #include "runner/docker/mux.h"
@@ -32,6 +33,7 @@ struct pod {
 	char error[1024];         /* its ERROR line */
 	double ready_ms;          /* its own setup time */
 	cJSON *records;           /* EVENT and SUMMARY objects, bounded */
+	struct blocked_log blog;  /* RUNDIR_BLOCKED, written live from the EVENTs */
 	bool eof;
 };
 
@@ -43,6 +45,10 @@ int pod_create(struct pod *pod, struct docker *d, const struct sandbox_plan *p,
 	       const struct runner_identity *id, struct cs_err *err);
 int pod_attach(struct pod *pod, struct docker *d, struct cs_err *err);
 int pod_start(struct pod *pod, struct docker *d, const struct sandbox_plan *p, struct cs_err *err);
+/* Start appending the owner's EVENTs to PATH (RUNDIR_BLOCKED) as they come,
+ * naming SANDBOX_ID in the allow commands.  0 or -1 with ERR. */
+int pod_open_blocked_log(struct pod *pod, const char *path, const char *sandbox_id,
+			 struct cs_err *err);
 /* Read what is available on the owner's stream (session extra fd).
  * Returns -1 when the stream ended (the owner died). */
 int pod_drain(struct pod *pod);
@@ -67,8 +73,8 @@ cJSON *pod_check_body(const char *image, const struct runner_identity *id);
  * or -1 with ERR (getifaddrs failed, more than GUARD_MAX_HOST). */
 int pod_host_addrs(cJSON *cmd, struct cs_err *err);
 /* One line of the owner's stdout (without its newline; only its first 8 KiB
- * count): READY / ERROR / EVENT / SUMMARY update POD, anything
- * else is ignored.  POD needs only a records array (fuzzed). */
+ * count): READY / ERROR / EVENT / SUMMARY update POD (an EVENT also goes to
+ * the blocked log when one is open), anything else is ignored.  POD needs only a records array (fuzzed). */
 void pod_handle_line(struct pod *pod, const char *line, size_t len);
 /* Format the human summary of blocked traffic from RECORDS (pure; tests).
  * Returns the number of lines written into OUT. */

@@ -171,9 +171,10 @@ static int engine_run(const struct sandbox_plan *p, void *ctx, struct cs_err *er
 {
 	struct run_ctx *c = ctx;
 
-	(void)p;
 	if (runner_identity_init(&c->id) < 0)
 		return cs_fail(err, errno, "getrandom");
+	if (p->run_id[0])       /* the plan's: Codex's instructions name it */
+		snprintf(c->id.run_id, sizeof c->id.run_id, "%s", p->run_id);
 	return docker_open(&c->d, err);
 }
 
@@ -322,7 +323,12 @@ static int fw_create_run(const struct sandbox_plan *p, void *ctx, struct cs_err 
 {
 	struct run_ctx *c = ctx;
 
+	char log[PATH_MAX + 32];
+
 	if (check_signal(c, err) < 0)
+		return -1;
+	rundir_path(&c->rd, RUNDIR_BLOCKED, log, sizeof log);
+	if (pod_open_blocked_log(&c->pod, log, c->id.run_id, err) < 0)
 		return -1;
 	return pod_create(&c->pod, &c->d, p, &c->id, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "firewall/dns.h"
+#include "firewall/dns_ede.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = dns_build_reply(out, 512, &q, DNS_R_NXDOMAIN, NULL, 60);
 		if (n < 0 && q.qraw_len + DNS_HDR + 11 <= 512)
 			abort();
+		if (n > 0) {
+			/* the EDE never makes the reply outgrow the client's size */
+			dns_ede_refused_text(text, sizeof text, "fuzz", q.text);
+			if (dns_add_ede(out, (size_t)n, 512, 15, text) > 512)
+				abort();
+		}
 	}
 	/* the same bytes as an upstream answer, to A and AAAA questions */
 	for (int t = 0; t < 2; t++) {

@@ -132,7 +132,7 @@ static int setup(void)
 	F.cfg = (struct dnsf_cfg){ .al = &F.al, .guard = &F.g, .up = &F.up, .n_up = 1, .udp_fd = udp,
 		.tcp_fd = tcp, .priv_fd = sp[1], .ttl_cap = 3600, .max_addrs = 32,
 		/* the forwarding path: the cache has its own tests (test_dnscache.c) */
-		.cache_off = true };
+		.cache_off = true, .sandbox_id = "0123abcd" };
 	F.client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (connect(F.client, (struct sockaddr *)&F.faddr, sizeof F.faddr) < 0)
 		return -1;
@@ -398,7 +398,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(105);
+	plan(107);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -496,6 +496,19 @@ int main(void)
 			   s.m[0].op == FW_OP_REFUSED && strcmp(s.m[0].name, names[i]) == 0,
 			   "...reported to the parent, nothing else asked");
 		}
+		/* with EDNS: the NXDOMAIN says why (RFC 8914 Blocked) and how to open it */
+		pquery(&p, 0x150, "blocked.test", DNS_T_A, 1);
+		client_send(&p);
+		ok(await_reply(&s, &r, F.client) && rcode_of(&r) == DNS_R_NXDOMAIN && rd16(r.b + 10) == 1,
+		   "an EDNS query for a refused name: NXDOMAIN with an OPT");
+		{
+			const uint8_t *t = memmem(r.b, r.len, "codex-sandbox: ", 15);
+
+			ok(t && t - r.b >= 6 && rd16(t - 6) == 15 && rd16(t - 2) == 15 &&
+			   memmem(r.b, r.len, "codex-sandbox allow 0123abcd blocked.test", 41),
+			   "...carrying an Extended DNS Error (option 15, INFO-CODE 15) with the allow command");
+		}
+		(void)(s.n_refused == 1 || await_note(&s, FW_OP_REFUSED));
 		pquery(&p, 0x200, "ALLOWED.test", DNS_T_TXT, 0);
 		client_send(&p);
 		ok(await_reply(&s, &r, F.client) && rcode_of(&r) == 0 && ancount(&r) == 0,
