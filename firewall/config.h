@@ -28,6 +28,7 @@ struct fw_config {
 	bool extra_dns;                 /* --extra-dns-uid given */
 	uint32_t extra_dns_uid;
 	struct guard guard;             /* the host's addresses (--guard-host); gateways join at start */
+	const char *control_path;       /* --control: the runner's channel (firewall/control.h) */
 	int64_t t0_us;                  /* process start (CLOCK_MONOTONIC), for READY's "ms" */
 };
 

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "firewall/config.h"
+#include "firewall/control.h"
 #include "firewall/guard.h"
 #include "firewall/nl.h"
 #include "firewall/sets.h"
@@ -43,6 +44,7 @@ struct fw_parent {
 	uint64_t suppressed;            /* EVENT lines the limit swallowed */
 	fw_insert_fn insert;
 	void *insert_ctx;
+	struct fw_control ctl;          /* the runner's channel (firewall/control.h) */
 };
 
 /* Set up PP for CFG (which must outlive it): the guard starts as CFG's
