@@ -29,6 +29,7 @@
 #define SANDBOX_APP_PREFIX   "/app"
 /* The firewall's DNS child runs as this uid; the sandbox user never may. */
 #define FIREWALL_DNS_UID     65353
+#define FIREWALL_CTL_DIR     "/run/codex-firewall"   /* the owner's private tmpfs: control.sock */
 #define DEFAULT_IMAGE        "codex-sandbox"
 #define DEFAULT_TEMPLATE     "codex"
 
