@@ -101,6 +101,8 @@ struct sandbox_plan {
 	struct strv outside_writable; /* writable host paths outside WORK_DIR: need consent */
 	struct allowlist allow;
 	char *allow_text;          /* effective list, one entry per line */
+	char *saved_file;          /* where the entries saved for this project came from */
+	struct strv saved_allow;   /* those entries (runner/core/plan_saved.h) */
 	char *image;
 	bool image_is_default;
 	char *template_id;
