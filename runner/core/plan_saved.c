@@ -58,14 +58,19 @@ int saved_parse(const char *text, const char *work_dir, const char *file, struct
 		struct allow_entry one;
 		char canon[300];
 
-		if (!cJSON_IsString(e) || strlen(e->valuestring) > ALLOW_NAME_MAX + 2)
+		if (!cJSON_IsString(e) || strlen(e->valuestring) > ALLOW_NAME_MAX + 2 ||
+		    strpbrk(e->valuestring, " \t\r\n,"))
 			return bad_file(err, file, "an entry that is not a short string");
-		if (allow_entry_parse(e->valuestring, source, &one, err) < 0 ||
+		/* one entry (or one @preset) per string, never a list in disguise */
+		if ((e->valuestring[0] != '@' && allow_entry_parse(e->valuestring, source, &one, err) < 0) ||
 		    allowlist_add_text(al, e->valuestring, source, err) < 0) {
 			err->status = CS_EXIT_FAIL;
 			return cs_hint(err, "fix or remove %s", file);
 		}
-		allow_entry_format(&one, canon, sizeof canon);
+		if (e->valuestring[0] == '@')
+			snprintf(canon, sizeof canon, "%s", e->valuestring);
+		else
+			allow_entry_format(&one, canon, sizeof canon);
 		if (out && strv_push(out, canon) < 0)
 			return cs_fail(err, ENOMEM, "out of memory");
 		n++;
