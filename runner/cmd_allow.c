@@ -1,9 +1,11 @@
 #include "runner/cmd_allow.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 
 #include "common/atomic.h"
 #include "common/buf.h"
@@ -19,6 +21,7 @@
 /* E2B's side (runner/e2b/e2b.h, issue 12's contract): weak until it lands. */
 int e2b_egress_change(const char *id, const struct strv *add, const struct strv *remove,
 		      struct cs_err *err) __attribute__((weak));
+int e2b_ps(cJSON *array, struct cs_err *err) __attribute__((weak));
 
 const char cmd_allow_usage[] =
 "usage: codex-sandbox allow ID ENTRY... [--save]\n"
@@ -40,6 +43,28 @@ struct change {
 	struct allowlist al;          /* validated, presets expanded */
 	struct strv entries;          /* the same, canonical */
 };
+
+/* The project of the E2B sandbox ID, from E2B's listing (e2b_ps). */
+static int e2b_work_dir(const char *id, char *out, size_t outsz, struct cs_err *err)
+{
+	cleanup_json cJSON *arr = cJSON_CreateArray();
+	const cJSON *o;
+
+	out[0] = '\0';
+	if (e2b_ps && e2b_ps(arr, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(o, arr) {
+		const cJSON *i = cJSON_GetObjectItemCaseSensitive(o, "id");
+		const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "work_dir");
+
+		if (cJSON_IsString(i) && strcmp(i->valuestring, id) == 0 && cJSON_IsString(w) &&
+		    w->valuestring[0] == '/')
+			snprintf(out, outsz, "%s", w->valuestring);
+	}
+	if (!out[0])
+		return cs_fail(err, 0, "--save: E2B's listing names no project for %s", id);
+	return 0;
+}
 
 static int parse(const struct cs_opts *o, struct change *c, struct cs_err *err)
 {
@@ -101,8 +126,12 @@ static void print_answer(const struct buf *out)
 static int change_local(const struct docker_sandbox *s, struct change *c, struct cs_err *err)
 {
 	cleanup_buf struct buf out;
+	/* one change at a time per sandbox: the file rewrite reads, then replaces */
+	cleanup_close int dirfd = open(s->run_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int rc;
 
+	if (dirfd < 0 || flock(dirfd, LOCK_EX) < 0)
+		return cs_fail(err, errno, "locking %s", s->run_dir);
 	buf_init(&out, 1);
 	rc = docker_fw_ctl(s, c->add ? "allow" : "deny", &c->entries, &out, err);
 	if (rc < 0)
@@ -136,14 +165,10 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 		for (size_t i = 0; rc == 0 && i < c.entries.n; i++)
 			printf("ok %s: %s\n", c.entries.v[i], c.add ? "added" : "removed");
 	}
-	if (rc == 0 && c.save) {
-		if (kind != PS_LOCAL) {
-			rc = cs_fail(err, 0, "--save needs the project directory, which only local "
-				     "sandboxes record");
-		} else if ((rc = saved_record(s.work_dir, &c.entries, saved, sizeof saved, err)) == 0) {
-			printf("saved for %s in %s\n", s.work_dir, saved);
-		}
-	}
+	if (rc == 0 && c.save && kind == PS_E2B)
+		rc = e2b_work_dir(e2b_id, s.work_dir, sizeof s.work_dir, err);
+	if (rc == 0 && c.save && (rc = saved_record(s.work_dir, &c.entries, saved, sizeof saved, err)) == 0)
+		printf("saved for %s in %s\n", s.work_dir, saved);
 out:
 	allowlist_free(&c.al);
 	strv_free(&c.entries);

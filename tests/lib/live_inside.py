@@ -44,11 +44,16 @@ def listening_tcp():
             with open(path) as f:
                 for line in f.read().splitlines()[1:]:
                     p = line.split()
-                    if p[3] == "0A":
-                        ports.add(int(p[1].split(":")[1], 16))
+                    addr, port = p[1].split(":")
+                    # Docker's embedded resolver (127.0.0.11, user-defined
+                    # networks) listens in this namespace too: not ours
+                    if p[3] == "0A" and addr != "0B00007F":
+                        ip = ".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0)) \
+                            if len(addr) == 8 else "[%s]" % addr
+                        ports.add("%s:%d" % (ip, int(port, 16)))
         except OSError:
             pass
-    return " ".join(str(p) for p in sorted(ports))
+    return " ".join(sorted(ports))
 
 
 check("control by path", by_path)
