@@ -18,10 +18,6 @@
 #include "runner/core/rundir.h"
 #include "runner/e2b/e2b.h"
 
-/* E2B's side (runner/e2b/e2b.h, issue 12's contract): weak until it lands. */
-int e2b_egress_change(const char *id, const struct strv *add, const struct strv *remove,
-		      struct cs_err *err) __attribute__((weak));
-int e2b_ps(cJSON *array, struct cs_err *err) __attribute__((weak));
 
 const char cmd_allow_usage[] =
 "usage: codex-sandbox allow ID ENTRY... [--save]\n"
@@ -51,7 +47,7 @@ static int e2b_work_dir(const char *id, char *out, size_t outsz, struct cs_err *
 	const cJSON *o;
 
 	out[0] = '\0';
-	if (e2b_ps && e2b_ps(arr, err) < 0)
+	if (e2b_ps(arr, err) < 0)
 		return -1;
 	cJSON_ArrayForEach(o, arr) {
 		const cJSON *i = cJSON_GetObjectItemCaseSensitive(o, "id");
@@ -159,9 +155,7 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 	if (kind == PS_LOCAL) {
 		rc = change_local(&s, &c, err);
 	} else if (kind == PS_E2B) {
-		rc = e2b_egress_change ? e2b_egress_change(e2b_id, c.add ? &c.entries : NULL,
-							    c.add ? NULL : &c.entries, err) :
-		     cs_fail(err, 0, "this build cannot change E2B sandboxes");
+		rc = e2b_egress_change(e2b_id, c.add ? &c.entries : NULL, c.add ? NULL : &c.entries, err);
 		for (size_t i = 0; rc == 0 && i < c.entries.n; i++)
 			printf("ok %s: %s\n", c.entries.v[i], c.add ? "added" : "removed");
 	}

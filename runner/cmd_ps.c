@@ -15,10 +15,6 @@
 #include "runner/core/sandbox_id.h"
 #include "runner/e2b/e2b.h"
 
-/* E2B's side (runner/e2b/e2b.h, issue 12's contract): weak, so the face
- * builds and lists the local side before that backend provides them. */
-int e2b_ps(cJSON *array, struct cs_err *err) __attribute__((weak));
-int e2b_has_sandbox(const char *id) __attribute__((weak));
 
 const char cmd_ps_usage[] =
 "usage: codex-sandbox ps [--json]\n"
@@ -135,7 +131,7 @@ int cmd_ps(const struct cs_opts *o, struct cs_err *err)
 	if (add_local(arr, &e2) < 0)
 		fprintf(stderr, "codex-sandbox: ps: no local sandboxes listed: %s\n", e2.msg);
 	e2 = (struct cs_err){ 0 };
-	if (e2b_ps && e2b_ps(arr, &e2) < 0)
+	if (e2b_ps(arr, &e2) < 0)
 		fprintf(stderr, "codex-sandbox: ps: no E2B sandboxes listed: %s\n", e2.msg);
 	if (json) {
 		cleanup_free char *text = cJSON_PrintUnformatted(arr);
@@ -175,7 +171,7 @@ int ps_resolve(const char *id, struct docker_sandbox *s, char *e2b_id, size_t e2
 		return -1;
 	if (hit)
 		return PS_LOCAL;
-	if (e2b_has_sandbox && e2b_has_sandbox(id)) {
+	if (e2b_has_sandbox(id)) {
 		snprintf(e2b_id, e2b_idsz, "%s", id);
 		return PS_E2B;
 	}

@@ -12,6 +12,22 @@ int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err);
 int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err);
 /* codex-sandbox attach ID */
 int e2b_attach(const struct cs_opts *o, struct cs_err *err);
+/* The face's running-sandbox commands (REQUIREMENTS 7.x, the issue 12
+ * contract).  Append one object per E2B sandbox this user started that E2B
+ * still runs: id, backend "e2b", work_dir, started (RFC 3339), blocked null
+ * (E2B does not report what it refused), allow, publish.  No record: no
+ * API call. */
+int e2b_ps(cJSON *array, struct cs_err *err);
+/* 1 when ID is an E2B sandbox this user started (its record is here; no
+ * network), else 0. */
+int e2b_has_sandbox(const char *id);
+/* Change the egress list of running sandbox ID: ADD appended, REMOVE taken
+ * out (entries already validated and presets expanded; either may be NULL),
+ * mapped as at plan time (plan_egress_e2b.h: refused entries fail the same
+ * way), the whole new list sent with PUT /sandboxes/ID/network and read
+ * back; recorded only then. */
+int e2b_egress_change(const char *id, const struct strv *add, const struct strv *remove,
+		      struct cs_err *err);
 /* codex-sandbox doctor: one call of REPORT per check (status ok / warn /
  * FAIL / skip, what, detail, the fix). */
 typedef void (*e2b_report_fn)(const char *status, const char *what, const char *detail,

@@ -13,6 +13,7 @@
 #include "common/env.h"
 #include "runner/core/allowed_file.h"
 #include "runner/core/blocked_log.h"
+#include "runner/core/cli.h"
 #include "runner/core/plan_saved.h"
 #include "runner/core/sandbox_id.h"
 
@@ -200,12 +201,31 @@ static void test_saved(void)
 	strv_free(&got);
 }
 
+static void test_cli(void)
+{
+	char *allow[] = { "codex-sandbox", "allow", "abc", "x.test", "--save", NULL };
+	char *ps[] = { "codex-sandbox", "ps", "--json", NULL };
+	char *help[] = { "codex-sandbox", "help", "blocked", NULL };
+	struct cs_opts o;
+	struct cs_err err = { 0 };
+
+	ok(cli_parse(5, allow, &o, &err) == 0 && o.command == CMD_ALLOW && o.args.n == 3 &&
+	   strcmp(o.args.v[2], "--save") == 0, "cli: allow's words go to the subcommand unparsed");
+	cli_free(&o);
+	ok(cli_parse(3, ps, &o, &err) == 0 && o.command == CMD_PS && o.args.n == 1, "cli: ps --json");
+	cli_free(&o);
+	ok(cli_parse(3, help, &o, &err) == 0 && o.command == CMD_HELP && o.args.n == 1 &&
+	   strcmp(o.args.v[0], "blocked") == 0, "cli: help COMMAND keeps its topic");
+	cli_free(&o);
+}
+
 int main(void)
 {
-	plan(33);
+	plan(36);
 	test_ids();
 	test_blocked();
 	test_allowed_file();
 	test_saved();
+	test_cli();
 	return tap_done();
 }
