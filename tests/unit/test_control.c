@@ -254,6 +254,35 @@ static void test_list_and_bad_messages(int fd)
 	(void)told(junk, sizeof junk);
 }
 
+/* Random messages of random sizes (a fixed seed): every one is answered,
+ * none changes the list, the channel keeps serving. */
+static void test_fuzz(int fd)
+{
+	unsigned char buf[600];
+	struct fw_ctl_reply r;
+	size_t n0 = pp->cfg->al.n;
+	int answered = 0, changed = 0;
+
+	srand(12);
+	for (int i = 0; i < 300; i++) {
+		size_t len = 1 + (size_t)rand() % sizeof buf;
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (unsigned char)rand();
+		if (i % 3 == 0)
+			len = sizeof(struct fw_ctl_req);   /* the right size, random content */
+		if (i % 6 == 0)
+			buf[0] = FW_CTL_ALLOW, buf[1] = buf[2] = buf[3] = 0;
+		answered += roundtrip(fd, buf, len, &r) == 0 && r.status == FW_CTL_BAD;
+		changed += pp->cfg->al.n != n0;
+	}
+	is_int(answered, 300, "fuzz: 300 random messages, each refused with a reply");
+	is_int(changed, 0, "fuzz: none changed the list");
+	ok(req(fd, FW_CTL_LIST, "", &r) == 0, "fuzz: the channel still serves");
+	while (recv(fd, &r, sizeof r, MSG_DONTWAIT) > 0)
+		;
+}
+
 static void test_bounded(void)
 {
 	int fds[FW_CTL_CLIENTS + 1];
@@ -328,7 +357,7 @@ int main(void)
 	char dir[] = "/tmp/test-control-XXXXXX";
 	int sp[2], fd;
 
-	plan(56);
+	plan(59);
 	test_codec();
 	fw_config_defaults(&cfg);
 	allowlist_add_text(&cfg.al, "allowed.test 10.0.0.5", "test", &err);
@@ -349,6 +378,7 @@ int main(void)
 	ok(fd >= 0, "a client connects");
 	test_allow_deny(fd);
 	test_list_and_bad_messages(fd);
+	test_fuzz(fd);
 	test_bounded();
 	close(fd);
 	test_child();
