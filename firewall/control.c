@@ -125,7 +125,7 @@ static void send_reply(void *arg, const struct fw_ctl_reply *r)
 /* One request from client I; a closed or broken connection frees its slot. */
 static void serve_client(struct fw_control *c, int i)
 {
-	struct fw_ctl_req raw, req;
+	struct fw_ctl_req raw = { 0 }, req;
 	struct fw_ctl_reply reply;
 	ssize_t r = recv(c->client[i], &raw, sizeof raw, MSG_DONTWAIT | MSG_TRUNC);
 
@@ -137,11 +137,9 @@ static void serve_client(struct fw_control *c, int i)
 		return;
 	}
 	memset(&reply, 0, sizeof reply);
-	reply.seq = raw.seq;
+	reply.seq = raw.seq;            /* 0 when the message was too short to carry one */
 	if (fw_ctl_req_decode(&raw, r, &req, reply.text, sizeof reply.text) < 0) {
 		reply.status = FW_CTL_BAD;
-		if (r < (ssize_t)sizeof raw.op + (ssize_t)sizeof raw.seq)
-			reply.seq = 0;
 	} else if (c->apply) {
 		c->apply(c->apply_arg, &req, &reply, send_reply, &c->client[i]);
 	} else {
