@@ -46,6 +46,17 @@ int atomic_begin_at(struct atomic_file *a, int dirfd, const char *name, struct c
 int atomic_begin_path(struct atomic_file *a, const char *path, struct cs_err *err);
 /* Mode, owner, fsync, rename.  The file is closed either way. */
 int atomic_commit(struct atomic_file *a, const struct atomic_opts *o, struct cs_err *err);
+/* Commit under another name, beside the target: NAME SUFFIX, or NAME
+ * SUFFIX.2, .3 ... up to .MAX, the first that does not exist.  Never
+ * replaces anything: each name is tried with a rename that fails if it
+ * exists (so a link or FIFO there is passed over, never followed or
+ * opened, and a name someone creates meanwhile is passed over too).  USED
+ * (if not NULL) receives the name taken.  O as for atomic_commit
+ * (no_replace and expect are implied / ignored: O->expect still checks
+ * NAME).  EEXIST when all MAX names are taken.  The file is closed either
+ * way. */
+int atomic_commit_beside(struct atomic_file *a, const char *suffix, int max,
+			 const struct atomic_opts *o, char *used, size_t usedsz, struct cs_err *err);
 /* Give up: the temporary name is removed, the target untouched. */
 void atomic_abort(struct atomic_file *a);
 

@@ -283,6 +283,30 @@ int safe_mkdirs_at(int dirfd, const char *rel, bool chown_new, uid_t uid, gid_t 
 	return steal_fd(&cur);
 }
 
+int safe_open_parent_at(int dirfd, const char *rel, bool mkdirs, bool chown_new, uid_t uid,
+			gid_t gid, const char **name)
+{
+	char dir[PATH_MAX];
+	const char *slash, *last;
+	size_t dl;
+
+	if (!rel || check_rel(rel) < 0)
+		return -1;
+	slash = strrchr(rel, '/');
+	last = slash ? slash + 1 : rel;
+	if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	dl = slash ? (size_t)(slash - rel) : 0;
+	memcpy(dir, rel, dl);   /* check_rel: shorter than PATH_MAX */
+	dir[dl] = '\0';
+	*name = last;
+	if (mkdirs)
+		return safe_mkdirs_at(dirfd, dir, chown_new, uid, gid);
+	return safe_checked(safe_openat(dirfd, dir, O_RDONLY | O_DIRECTORY, 0), S_IFDIR, NULL);
+}
+
 int safe_mkdirs_abs(const char *path, bool chown_new, uid_t uid, gid_t gid)
 {
 	cleanup_close int root = -1;

@@ -51,6 +51,12 @@ int safe_open_parent_abs(const char *path, const char **name);
  * last directory or -1. */
 int safe_mkdirs_at(int dirfd, const char *rel, bool chown_new, uid_t uid, gid_t gid);
 int safe_mkdirs_abs(const char *path, bool chown_new, uid_t uid, gid_t gid);
+/* The directory holding REL's last component, beneath DIRFD, opened as
+ * safe_openat opens (no link on the way), or with MKDIRS made as
+ * safe_mkdirs_at makes it; the last component in *NAME (points into REL;
+ * EINVAL when empty, "." or "..").  Returns an O_RDONLY|O_DIRECTORY fd. */
+int safe_open_parent_at(int dirfd, const char *rel, bool mkdirs, bool chown_new, uid_t uid,
+			gid_t gid, const char **name);
 /* Words for errno values this module returns, for one-line messages. */
 const char *safe_strerror(int e);
 

@@ -33,7 +33,9 @@ struct op {
 };
 
 /* Run the steps in order; *DONE (if not NULL) is how many steps completed,
- * so the caller knows what to undo.  0, or -1 with ERR from the step. */
+ * so the caller knows what to undo.  0, or -1 with ERR from the step.
+ * With CODEX_SANDBOX_TRACE=1 (stderr) or =FILE (appended), one line per step
+ * run: "cs-trace step=NAME ms=DURATION start=EPOCH.MICROS status=ok|failed". */
 int ops_run(const struct op *ops, size_t n, const struct sandbox_plan *p, void *ctx,
 	    size_t *done, struct cs_err *err);
 /* The steps as a JSON array of {"op", "why", ...describe()} (skipped steps

@@ -14,6 +14,7 @@
 #include "common/safeopen.h"
 #include "common/util.h"
 #include "runner/core/codex_cmd.h"
+#include "runner/core/plan_attach.h"
 #include "runner/core/plan_discover.h"
 #include "runner/core/plan_e2b_plan.h"
 #include "runner/core/plan_env_vars.h"
@@ -102,6 +103,9 @@ static int plan_basics(const struct cs_opts *o, const struct plan_env *env,
 		cs_fail(err, 0, "unknown backend '%s'", backend);
 		return cs_hint(err, "use --backend docker or --backend e2b");
 	}
+	/* attach is E2B's (a kept local sandbox does not exist). */
+	if (o->command == CMD_ATTACH)
+		p->backend = BACKEND_E2B;
 	p->tty = env->stdin_tty && env->stdout_tty;
 	/* A terminal on stdin without one on stdout (codex-sandbox ... | jq)
 	 * gets no stdin, as docker run without -i: otherwise `codex exec`
@@ -127,6 +131,7 @@ int plan_build(const struct cs_opts *o, const struct plan_env *env,
 
 	memset(p, 0, sizeof *p);
 	if (plan_basics(o, env, p, err) < 0 ||
+	    (o->command == CMD_ATTACH && plan_attach(o, &p->attach, err) < 0) ||
 	    plan_workdir(o, env, p, err) < 0 ||
 	    plan_codex_home(o, env, p, err) < 0 ||
 	    plan_discover(o, env, p, err) < 0 ||

@@ -154,5 +154,7 @@ cJSON *plan_json(const struct sandbox_plan *p)
 	add_network(root, p);
 	if (p->backend == BACKEND_E2B)
 		cJSON_AddItemToObject(root, "e2b", plan_e2b_json(&p->e2b));
+	if (p->command == CMD_ATTACH)
+		cJSON_AddItemToObject(root, "attach", plan_attach_json(&p->attach));
 	return root;
 }

@@ -87,7 +87,9 @@ static int plan_user(const struct cs_opts *o, const struct stat *st, struct sand
 int plan_workdir(const struct cs_opts *o, const struct plan_env *env,
 		 struct sandbox_plan *p, struct cs_err *err)
 {
-	const char *wd = o->work_dir ? o->work_dir : env->cwd;
+	/* attach: the project the kept sandbox was started for (plan_attach). */
+	const char *wd = o->work_dir ? o->work_dir :
+			 p->attach.project ? p->attach.project : env->cwd;
 	struct stat st;
 
 	p->work_dir = plan_resolve(env, wd);

@@ -86,6 +86,7 @@ void plan_free(struct sandbox_plan *p)
 
 	plan_e2b_free(&p->e2b);
 	strv_free(&p->saved_allow);
+	plan_attach_free(&p->attach);
 	free_lists(p);
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
 		free(*strings[i]);

@@ -9,6 +9,7 @@
 
 #include "firewall/allowlist.h"
 #include "runner/core/cli.h"
+#include "runner/core/plan_attach.h"
 #include "runner/core/plan_e2b.h"
 #include "common/strv.h"
 
@@ -119,6 +120,7 @@ struct sandbox_plan {
 	bool keep;
 	bool strict_egress;
 	struct plan_e2b e2b;       /* BACKEND_E2B: resolved here too (plan_e2b.c) */
+	struct plan_attach attach; /* CMD_ATTACH: the kept sandbox (plan_attach.c) */
 };
 
 /* Append a mount / a copy (strings copied).  0, or -1 (out of memory). */

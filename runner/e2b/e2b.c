@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "runner/core/ops.h"
+#include "runner/e2b/e2b_attach.h"
 #include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_steps.h"
 #include "runner/e2b/e2b_session.h"
@@ -328,107 +329,37 @@ int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err)
 
 /* ---- attach ------------------------------------------------------------------- */
 
-/* The sandbox's metadata: its project on the host (WORKDIR), whether its
- * command runs on a PTY; refused when codex-sandbox did not start it. */
-static int attach_metadata(struct job *j, char *workdir, size_t n, bool *remote_tty,
-			   struct cs_err *err)
+/* Before the steps: the manifests the plan read, the client, the private
+ * copy for --auth-writeback.  Nothing here touches the kept sandbox. */
+static int attach_prepare(struct job *j, const struct sandbox_plan *p, struct cs_err *err)
 {
-	cleanup_json cJSON *d = NULL;
-	const cJSON *md, *wd, *tty;
-
-	if (e2b_info(&j->cl, j->sb.id, &d, err) < 0)
+	j->p = p;
+	j->k = &p->e2b;
+	j->attached = true;
+	sig_set_abort(SIG_ABORT_ON_SIGNAL);
+	if (make_trees(j, true, err) < 0 ||
+	    e2b_state_load(&p->attach, j->trees, j->n_trees, err) < 0 ||
+	    e2b_client_init(&j->cl, &p->e2b.cfg, err) < 0)
 		return -1;
-	md = cJSON_GetObjectItemCaseSensitive(d, "metadata");
-	wd = cJSON_GetObjectItemCaseSensitive(md, "workdir");
-	tty = cJSON_GetObjectItemCaseSensitive(md, "tty");
-	if (!cJSON_IsString(wd) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, "tool"))) {
-		cs_fail(err, 0, "E2B sandbox %s was not started by codex-sandbox", j->sb.id);
-		return cs_hint(err, "attach takes the id printed by codex-sandbox --keep");
-	}
-	snprintf(workdir, n, "%s", wd->valuestring);
-	*remote_tty = cJSON_IsString(tty) && strcmp(tty->valuestring, "1") == 0;
-	return 0;
+	return writeback_start(j, err);
 }
 
-int e2b_attach(const struct cs_opts *o, struct cs_err *err)
+int e2b_attach(const struct sandbox_plan *p, struct cs_err *err)
 {
-	struct cs_opts po = *o;
-	struct sandbox_plan p;
-	struct plan_e2b k = { 0 };
-	struct plan_env env = { .stdin_tty = isatty(STDIN_FILENO), .stdout_tty = isatty(STDOUT_FILENO) };
-	struct e2b_session_opts so = { .connect_tag = E2B_PROC_TAG, .redraw = true };
 	struct job j;
 	struct cs_err e2 = { 0 };
-	char cwd[PATH_MAX], workdir[PATH_MAX] = "";
-	bool remote_tty = false;
-	int rc = -1, sig = 0, status = 0, r;
+	int rc = -1, sig = 0;
 
 	memset(&j, 0, sizeof j);
-	memset(&p, 0, sizeof p);
-	j.attached = true;
-	sig_set_abort(SIG_ABORT_ON_SIGNAL);
-	j.k = &k;
-	if (plan_e2b_knobs(&k, err) < 0 || e2b_cfg_load(&k.cfg, err) < 0 ||
-	    e2b_client_init(&j.cl, &k.cfg, err) < 0)
-		goto out_noplan;
-	if (e2b_connect(&j.cl, o->attach_id, j.k->ttl, &j.sb, err) < 0)
-		goto out_noplan;
-	if (attach_metadata(&j, workdir, sizeof workdir, &remote_tty, err) < 0)
-		goto out_noplan;
-	if (!po.work_dir)
-		po.work_dir = workdir;
-	if (!getcwd(cwd, sizeof cwd)) {
-		cs_fail(err, errno, "getcwd");
-		goto out_noplan;
-	}
-	env.cwd = cwd;
-	if (plan_build(&po, &env, &p, err) < 0) {
-		cs_wrap(err, "the sandbox's project %s", workdir);
-		goto out;
-	}
-	j.p = &p;
-	if (make_trees(&j, true, err) < 0)
-		goto out;
-	if (e2b_state_load(j.sb.id, j.trees, j.n_trees, err) < 0)
-		goto out;   /* the sandbox is left as it was: nothing lost */
-	/* Fresh credentials, as seed 000 does on reconnect.  A failure here
-	 * leaves the kept sandbox as it was. */
-	if (p.auth_file) {
-		if (writeback_start(&j, err) < 0 || e2b_root_setup(&j, &j.cl, false, err) < 0)
-			goto out;
-		fprintf(stderr, "codex-sandbox: auth.json in the sandbox refreshed from %s\n", p.auth_file);
-	}
-	j.created = true;   /* from here on, the end is ours: files back, then kill (or keep) */
-	j.ran = true;
-	if (!e2b_tag_running(&j, E2B_PROC_TAG)) {
-		fprintf(stderr, "codex-sandbox: nothing is running in sandbox %s any more; bringing "
-			"its changes back\n", j.sb.id);
-		rc = 0;
-		goto out;
-	}
-	fprintf(stderr, "codex-sandbox: attached to E2B sandbox %s (%s)\n", j.sb.id, workdir);
-	so.tty = remote_tty;
-	so.forward_stdin = remote_tty ? p.tty : p.attach_stdin;
-	so.keepalive = j.k->keepalive;
-	so.ttl = j.k->ttl;
-	so.label = "the command";
-	if (remote_tty && p.tty && tty_raw(err) < 0)
-		goto out;
-	r = e2b_session_run(&j.cl, &j.sb, &so, &status, err);
+	if (attach_prepare(&j, p, err) == 0 && e2b_attach_steps_run(&j, err) == 0)
+		rc = j.status;
 	tty_restore();
-	if (r < 0 && sig_terminating())
-		r = sig_terminating();
-	else if (r < 0 && e2b_tag_running(&j, E2B_PROC_TAG))
-		j.lost = true;
-	if (r > 0) {
-		sig = r;
+	if (rc < 0 && j.created && (j.interrupted || sig_terminating())) {
+		sig = sig_terminating();
 		cs_err_clear(err);
 		cs_fail_status(err, 128 + sig, 0, "interrupted by signal %d; the sandbox was %s", sig,
-			       p.keep ? "left running" : "removed");
-	} else if (r == 0) {
-		rc = status;
+			       p->keep ? "left running" : "removed");
 	}
-out:
 	if (finish(&j, sig, &e2) < 0) {
 		if (err->set)
 			cs_err_print(&e2, "codex-sandbox");
@@ -436,11 +367,22 @@ out:
 			*err = e2;
 		rc = -1;
 	}
-	plan_free(&p);
-out_noplan:
 	job_free(&j);
-	plan_e2b_free(&k);
 	return err->set ? -1 : rc;
+}
+
+int e2b_attach_dry_run(const struct sandbox_plan *p, struct cs_err *err)
+{
+	struct job j;
+	cJSON *ops;
+
+	memset(&j, 0, sizeof j);
+	j.p = p;
+	j.k = &p->e2b;
+	ops = e2b_attach_steps_describe(&j, err);
+	if (!ops)
+		return -1;
+	return ops_print_dry_run(p, ops, err);
 }
 
 /* ---- doctor ------------------------------------------------------------------- */

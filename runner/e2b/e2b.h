@@ -10,8 +10,11 @@ int e2b_backend_run(const struct sandbox_plan *p, struct cs_err *err);
 /* --dry-run: the plan plus the operations the run executes, each with the
  * request it sends (no secrets). */
 int e2b_dry_run(const struct sandbox_plan *p, struct cs_err *err);
-/* codex-sandbox attach ID */
-int e2b_attach(const struct cs_opts *o, struct cs_err *err);
+/* codex-sandbox attach ID: the plan (P->attach, planned like a run) executed
+ * on the kept sandbox. */
+int e2b_attach(const struct sandbox_plan *p, struct cs_err *err);
+/* attach --dry-run: the plan plus the operations the attach executes. */
+int e2b_attach_dry_run(const struct sandbox_plan *p, struct cs_err *err);
 /* The face's running-sandbox commands (REQUIREMENTS 7.x, the issue 12
  * contract).  Append one object per E2B sandbox this user started that E2B
  * still runs: id, backend "e2b", work_dir, started (RFC 3339), blocked null

@@ -1,6 +1,6 @@
-/* The local half of the sync: opening paths beneath a root without ever
- * following a symlink, listing what to upload (git or a walk), and asking
- * git what .gitignore ignores. */
+/* The local half of the sync: the roots opened without following a
+ * symlink (paths beneath them through common/safeopen.h), listing what to
+ * upload (git or a walk), and asking git what .gitignore ignores. */
 #include "runner/e2b/e2b_local.h"
 
 #include <dirent.h>
@@ -17,90 +17,13 @@
 #include <unistd.h>
 
 #include "runner/e2b/e2b_links.h"
+#include "common/safeopen.h"
 #include "common/sha256.h"
 #include "runner/core/sig.h"
 #include "common/util.h"
 
 #define WALK_MAX_DEPTH 64
 #define GIT_ERR_MAX 4096
-
-int guard_parent(int rootfd, const char *rel, bool mkdirs, uid_t uid, gid_t gid,
-		 const char **base)
-{
-	char comp[NAME_MAX + 1];
-	const char *c = rel;
-	int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		const char *slash = strchr(c, '/');
-		size_t len;
-		int nfd;
-
-		if (!slash)
-			break;
-		len = (size_t)(slash - c);
-		if (len == 0 || len > NAME_MAX) {
-			close(fd);
-			errno = EINVAL;
-			return -1;
-		}
-		memcpy(comp, c, len);
-		comp[len] = '\0';
-		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT && mkdirs) {
-			if (mkdirat(fd, comp, 0755) == 0) {
-				if (geteuid() == 0 && fchownat(fd, comp, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
-					int e = errno;
-
-					close(fd);
-					errno = e;
-					return -1;
-				}
-			} else if (errno != EEXIST) {
-				int e = errno;
-
-				close(fd);
-				errno = e;
-				return -1;
-			}
-			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (nfd < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e == ELOOP ? ENOTDIR : e;   /* a symlink in the way */
-			return -1;
-		}
-		close(fd);
-		fd = nfd;
-		c = slash + 1;
-	}
-	if (!*c || strlen(c) > NAME_MAX) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	*base = c;
-	return fd;
-}
-
-int guard_open(int rootfd, const char *rel, int flags, mode_t mode, bool mkdirs,
-	       uid_t uid, gid_t gid)
-{
-	const char *base;
-	int pfd = guard_parent(rootfd, rel, mkdirs, uid, gid, &base), fd, e;
-
-	if (pfd < 0)
-		return -1;
-	fd = openat(pfd, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	e = errno;
-	close(pfd);
-	errno = e;
-	return fd;
-}
 
 int sync_open_root(const char *project, const char *root, struct cs_err *err)
 {
@@ -119,7 +42,7 @@ int sync_open_root(const char *project, const char *root, struct cs_err *err)
 	pfd = open(project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return cs_fail(err, errno, "opening %s", project);
-	fd = guard_open(pfd, root + pl + 1, O_RDONLY | O_DIRECTORY, 0, false, 0, 0);
+	fd = safe_openat(pfd, root + pl + 1, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0) {
 		int e = errno == ELOOP ? ENOTDIR : errno;
 
@@ -393,7 +316,7 @@ static int scan_one(struct scan_ctx *c, const char *raw)
 	}
 	if (sync_excluded(rel, c->excludes))
 		return 0;
-	pfd = guard_parent(c->rootfd, rel, false, 0, 0, &base);
+	pfd = safe_open_parent_at(c->rootfd, rel, false, false, 0, 0, &base);
 	if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		/* Gone since git listed it (a tracked file deleted in the
 		 * worktree), or below a symlink: nothing to upload. */

@@ -1,24 +1,15 @@
 /* The local side of the sync (e2b_local.c): files opened beneath the
- * project through directory fds only, the scan of what to upload. */
+ * project through directory fds only (common/safeopen.h: no symlink is
+ * ever followed on the way), the scan of what to upload. */
 #ifndef CS_E2B_LOCAL_H
 #define CS_E2B_LOCAL_H
 
 #include "runner/e2b/e2b_sync.h"
 
-/* Open REL beneath the directory ROOTFD without following any symlink on
- * the way (every component is opened O_NOFOLLOW).  With MKDIRS, missing
- * parent directories are created (mode 0755, owned by UID:GID when we are
- * root).  FLAGS/MODE as openat(2) for the last component. */
-int guard_open(int rootfd, const char *rel, int flags, mode_t mode, bool mkdirs,
-	       uid_t uid, gid_t gid);
 /* The directory ROOT, for a sync: when it lies inside PROJECT (the Codex
  * home in .codex/.environment), every component below PROJECT is opened
  * O_NOFOLLOW, so a symlink planted there is refused, never followed. */
 int sync_open_root(const char *project, const char *root, struct cs_err *err);
-/* The directory holding REL's last component, opened as guard_open does,
- * and the last component's name in *BASE (points into REL). */
-int guard_parent(int rootfd, const char *rel, bool mkdirs, uid_t uid, gid_t gid,
-		 const char **base);
 
 struct sync_scan {
 	struct sync_list files;      /* files and inside-pointing links, sorted */

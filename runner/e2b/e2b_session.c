@@ -58,6 +58,18 @@ struct sess {
 	int status;
 };
 
+cJSON *e2b_connect_request(uint32_t pid, const char *tag)
+{
+	cJSON *msg = cJSON_CreateObject();
+	cJSON *p = cJSON_AddObjectToObject(msg, "process");
+
+	if (pid)
+		cJSON_AddNumberToObject(p, "pid", pid);
+	else
+		cJSON_AddStringToObject(p, "tag", tag);
+	return msg;
+}
+
 static long long now_ms(void)
 {
 	struct timespec t;
@@ -100,14 +112,7 @@ static int stream_open(struct sess *x, struct cs_err *err)
 	x->st.ctx = x;
 	x->connecting = !x->o->start || x->pid;
 	if (x->connecting) {
-		cJSON *p;
-
-		msg = cJSON_CreateObject();
-		p = cJSON_AddObjectToObject(msg, "process");
-		if (x->pid)
-			cJSON_AddNumberToObject(p, "pid", x->pid);
-		else
-			cJSON_AddStringToObject(p, "tag", x->o->connect_tag);
+		msg = e2b_connect_request(x->pid, x->o->connect_tag);
 		method = "process.Process/Connect";
 	} else {
 		msg = e2b_start_request(x->o->start);

@@ -14,6 +14,7 @@
 #define CS_E2B_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "runner/e2b/e2b_envd.h"
 
@@ -33,5 +34,9 @@ struct e2b_session_opts {
  * (SIGINT/SIGTERM/SIGHUP/SIGQUIT), or -1 with ERR. */
 int e2b_session_run(struct e2b_client *cl, const struct e2b_sandbox *sb,
 		    const struct e2b_session_opts *o, int *status, struct cs_err *err);
+
+/* The body of process.Process/Connect: to the process PID, or (0) to the
+ * one with TAG. */
+cJSON *e2b_connect_request(uint32_t pid, const char *tag);
 
 #endif

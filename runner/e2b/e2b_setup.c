@@ -121,7 +121,7 @@ int e2b_scan_codex_home(const struct sandbox_plan *p, struct sync_scan *out, str
 	/* A Codex home inside the project is reached without following a
 	 * link (a hostile repository's .codex/.environment -> ~): refused
 	 * here, before anything is created.  The upload itself opens every
-	 * file beneath it the same way (sync_open_root, guard_open). */
+	 * file beneath it the same way (sync_open_root, safe_openat). */
 	{
 		int hfd = sync_open_root(p->work_dir, p->codex_home, err);
 

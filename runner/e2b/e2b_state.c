@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,38 +16,17 @@
 #include <unistd.h>
 
 #include "common/atomic.h"
-#include "common/env.h"
 #include "common/util.h"
+#include "runner/core/plan_attach.h"
 
-#define STATE_MAX (256u << 20)
 #define STATE_TREES_MAX 8
 #define SIZE_MAX_EXACT 9007199254740992.0   /* 2^53: a double holds it exactly */
 
-/* Sandbox ids name a file: letters, digits, '-' and '_' only. */
-static bool id_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)id[i]) && id[i] != '-' && id[i] != '_')
-			return false;
-	return true;
-}
-
 static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
 {
-	const char *xdg = cs_getenv("XDG_STATE_HOME"), *home = cs_getenv("HOME");
 	char base[PATH_MAX];
 
-	if (!id_ok(id))
-		return -1;
-	if (xdg && xdg[0] == '/')
-		snprintf(base, sizeof base, "%s/codex-sandbox", xdg);
-	else if (home && home[0] == '/')
-		snprintf(base, sizeof base, "%s/.local/state/codex-sandbox", home);
-	else
+	if (plan_e2b_state_path(id, base, sizeof base, out, outsz) < 0)
 		return -1;
 	if (make_dirs) {
 		char tmp[PATH_MAX];
@@ -64,8 +42,6 @@ static int state_path(const char *id, char *out, size_t outsz, bool make_dirs)
 		snprintf(tmp, sizeof tmp, "%s/e2b", base);
 		mkdir(tmp, 0700);
 	}
-	if (snprintf(out, outsz, "%s/e2b/%s.json", base, id) >= (int)outsz)
-		return -1;
 	return 0;
 }
 
@@ -235,57 +211,17 @@ int e2b_state_parse(const char *data, size_t len, const char *id, struct sync_tr
 	return -1;
 }
 
-int e2b_state_load(const char *id, struct sync_tree *trees, size_t n, struct cs_err *err)
+int e2b_state_load(const struct plan_attach *a, struct sync_tree *trees, size_t n,
+		   struct cs_err *err)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	struct buf b;
-	ssize_t r;
-	int fd, rc = -1;
+	int rc;
 
-	if (state_path(id, path, sizeof path, false) < 0) {
-		if (!id_ok(id))
-			return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
+	if (!a->state)
 		return 0;
-	}
-	/* Our own file, but read as anything from outside: no link followed,
-	 * never blocking on a fifo, a regular file of bounded size. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATE_MAX) {
-		int e = fd < 0 ? errno : EINVAL;
-
-		if (fd >= 0)
-			close(fd);
-		cs_fail(err, e == ELOOP ? EINVAL : e, "%s: %s", path,
-			e == ELOOP || fd >= 0 ? "not a regular file of at most 256 MiB" : "cannot be read");
-		goto hint;
-	}
-	buf_init(&b, STATE_MAX);
-	for (;;) {
-		char chunk[65536];
-
-		r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || buf_append(&b, chunk, (size_t)r) < 0)
-			break;
-	}
-	close(fd);
-	if (r != 0) {
-		cs_fail(err, r < 0 ? errno : EFBIG, "reading %s", path);
-		buf_free(&b);
-		goto hint;
-	}
-	rc = e2b_state_parse(b.data ? b.data : "", b.len, id, trees, n, err);
-	buf_free(&b);
-	if (rc >= 0)
-		return rc;
-hint:
-	cs_hint(err, "remove %s to attach without it (files that differ then come back beside "
-		"yours as .e2b-remote)", path);
-	return -1;
+	rc = e2b_state_parse(a->state, a->state_len, a->id, trees, n, err);
+	if (rc < 0)
+		plan_attach_state_hint(a, err);
+	return rc;
 }
 
 void e2b_state_remove(const char *id)

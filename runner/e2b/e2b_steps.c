@@ -387,13 +387,18 @@ static int step_command(const struct sandbox_plan *p, void *ctx, struct cs_err *
 }
 
 /* Run from finish() on every path, not walked by e2b_steps_run. */
-static int step_at_the_end(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
+int e2b_step_at_the_end(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	(void)p; (void)ctx; (void)err;
 	return 0;
 }
 
 /* ---- the steps' describe() ---------------------------------------------------- */
+
+const char *e2b_describe_id(const struct job *j)
+{
+	return j->p->command == CMD_ATTACH ? j->p->attach.id : "<sandboxID>";
+}
 
 static cJSON *request(cJSON *out, const char *method, const char *base, const char *path)
 {
@@ -405,20 +410,25 @@ static cJSON *request(cJSON *out, const char *method, const char *base, const ch
 	return cJSON_AddObjectToObject(out, "headers");
 }
 
-static void api_request(struct job *j, cJSON *out, const char *method, const char *path)
+void e2b_describe_api(struct job *j, cJSON *out, const char *method, const char *path)
 {
 	cJSON_AddStringToObject(request(out, method, j->k->cfg.api_url, path), "X-API-KEY", "(hidden)");
 }
 
 /* envd's headers from the builder the run uses, for a sandbox whose id is
- * not known yet and whose token is hidden. */
-static cJSON *envd_request(struct job *j, cJSON *out, const char *method, const char *path,
+ * not known yet (attach: known) and whose token is hidden. */
+cJSON *e2b_describe_envd(struct job *j, cJSON *out, const char *method, const char *path,
 			   const char *user, const char *type, bool rpc)
 {
-	struct e2b_sandbox sb = { .id = "<sandboxID>", .token = (char *)"(hidden)" };
-	cleanup_free char *envd = e2b_envd_url(&j->k->cfg, sb.id, NULL);
-	cleanup_slist struct curl_slist *h = e2b_envd_headers(&sb, user, type, rpc);
-	cJSON *hj = request(out, method, envd ? envd : "?", path);
+	struct e2b_sandbox sb = { .token = (char *)"(hidden)" };
+	cleanup_free char *envd = NULL;
+	cleanup_slist struct curl_slist *h = NULL;
+	cJSON *hj;
+
+	snprintf(sb.id, sizeof sb.id, "%s", e2b_describe_id(j));
+	envd = e2b_envd_url(&j->k->cfg, sb.id, NULL);
+	h = e2b_envd_headers(&sb, user, type, rpc);
+	hj = request(out, method, envd ? envd : "?", path);
 
 	for (const struct curl_slist *it = h; it; it = it->next) {
 		const char *colon = strchr(it->data, ':');
@@ -436,7 +446,7 @@ static cJSON *envd_request(struct job *j, cJSON *out, const char *method, const 
 static int start_request(struct job *j, cJSON *out, const struct e2b_proc *proc)
 {
 	char ka[32];
-	cJSON *h = envd_request(j, out, "POST", "/process.Process/Start", proc->user,
+	cJSON *h = e2b_describe_envd(j, out, "POST", "/process.Process/Start", proc->user,
 				"application/connect+json", true);
 
 	snprintf(ka, sizeof ka, "%d", j->k->keepalive);
@@ -450,7 +460,7 @@ static int describe_create(const struct sandbox_plan *p, void *ctx, cJSON *out, 
 	struct job *j = ctx;
 
 	(void)err;
-	api_request(j, out, "POST", "/v2/sandboxes");
+	e2b_describe_api(j, out, "POST", "/v2/sandboxes");
 	cJSON_AddStringToObject(out, "fallback", "POST /sandboxes with \"secure\": true when the "
 				"API has no /v2 routes");
 	cJSON_AddItemToObject(out, "body", e2b_create_body(p, &j->k->eg, "<run-id>", j->k->ttl, true));
@@ -460,7 +470,7 @@ static int describe_create(const struct sandbox_plan *p, void *ctx, cJSON *out, 
 static int describe_confirm(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err)
 {
 	(void)p; (void)err;
-	api_request(ctx, out, "GET", "/sandboxes/<sandboxID>");
+	e2b_describe_api(ctx, out, "GET", "/sandboxes/<sandboxID>");
 	return 0;
 }
 
@@ -470,7 +480,7 @@ static int describe_root_files(const struct sandbox_plan *p, void *ctx, cJSON *o
 	cJSON *a;
 
 	(void)err;
-	envd_request(ctx, out, "POST", "/files?username=root", NULL, NULL, false);
+	e2b_describe_envd(ctx, out, "POST", "/files?username=root", NULL, NULL, false);
 	a = cJSON_AddArrayToObject(out, "files");
 	cJSON_AddItemToArray(a, cJSON_CreateString(E2B_REMOTE_ALLOWED));
 	if (p->auth_file)
@@ -481,7 +491,7 @@ static int describe_root_files(const struct sandbox_plan *p, void *ctx, cJSON *o
 	return 0;
 }
 
-static int describe_root_setup(const struct sandbox_plan *p, void *ctx, cJSON *out,
+int e2b_describe_root_setup(const struct sandbox_plan *p, void *ctx, cJSON *out,
 			       struct cs_err *err)
 {
 	const char *argv[] = { "/bin/sh", "-c", root_script, "codex-sandbox-setup",
@@ -498,7 +508,7 @@ static int describe_upload(const struct sandbox_plan *p, void *ctx, cJSON *out, 
 	cJSON *o;
 
 	(void)err;
-	envd_request(j, out, "POST", "/files?username=" E2B_USER, NULL, NULL, false);
+	e2b_describe_envd(j, out, "POST", "/files?username=" E2B_USER, NULL, NULL, false);
 	cJSON_AddStringToObject(out, "body", "multipart, in batches of up to 256 files / 32 MiB");
 	cJSON_AddStringToObject(out, "project", p->sandbox_work_dir);
 	o = cJSON_AddObjectToObject(out, "scan");
@@ -550,19 +560,19 @@ static int describe_command(const struct sandbox_plan *p, void *ctx, cJSON *out,
 	cJSON_AddItemToArray(during, r);
 	cJSON_AddStringToObject(r, "why", "typed input, coalesced, at most one call in flight; "
 				"Update on resize");
-	envd_request(j, r, "POST", "/process.Process/SendInput", E2B_USER, "application/json", true);
+	e2b_describe_envd(j, r, "POST", "/process.Process/SendInput", E2B_USER, "application/json", true);
 	r = cJSON_CreateObject();
 	cJSON_AddItemToArray(during, r);
 	cJSON_AddStringToObject(r, "why", "keep the sandbox alive while attached (every third of "
 				"the timeout)");
-	api_request(j, r, "POST", "/sandboxes/<sandboxID>/timeout");
+	e2b_describe_api(j, r, "POST", "/sandboxes/<sandboxID>/timeout");
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "body"), "timeout", j->k->ttl);
 	cJSON_AddStringToObject(out, "mode", p->tty ? "a PTY of the terminal's size (no "
 				"Connect-Timeout-Ms)" : "pipes");
 	return 0;
 }
 
-static int describe_sync(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err)
+int e2b_describe_sync(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err)
 {
 	struct job *j = ctx;
 	cJSON *more = cJSON_CreateObject();
@@ -570,28 +580,31 @@ static int describe_sync(const struct sandbox_plan *p, void *ctx, cJSON *out, st
 	(void)p; (void)err;
 	cJSON_AddStringToObject(out, "listing", "find, sha256sum: the sandbox's files with their "
 				"hashes");
-	envd_request(j, out, "POST", "/process.Process/Start", E2B_USER, "application/connect+json",
+	e2b_describe_envd(j, out, "POST", "/process.Process/Start", E2B_USER, "application/connect+json",
 		     true);
 	cJSON_AddItemToObject(out, "then", more);
-	envd_request(j, more, "GET", "/files?path=<changed file>&username=" E2B_USER, NULL, NULL,
+	e2b_describe_envd(j, more, "GET", "/files?path=<changed file>&username=" E2B_USER, NULL, NULL,
 		     false);
 	cJSON_AddNumberToObject(out, "deadline_s", j->k->sync_secs);
 	cJSON_AddNumberToObject(out, "limit_bytes", (double)j->k->limit);
 	return 0;
 }
 
-static int describe_end(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err)
+int e2b_describe_end(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err)
 {
 	struct job *j = ctx;
+	char path[128];
 
 	(void)err;
 	if (p->keep) {
-		api_request(j, out, "POST", "/sandboxes/<sandboxID>/timeout");
+		snprintf(path, sizeof path, "/sandboxes/%s/timeout", e2b_describe_id(j));
+		e2b_describe_api(j, out, "POST", path);
 		cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "body"), "timeout", j->k->keep_ttl);
 		cJSON_AddStringToObject(out, "note", "--keep: the sandbox is left running for attach");
 		return 0;
 	}
-	api_request(j, out, "DELETE", "/sandboxes/<sandboxID>");
+	snprintf(path, sizeof path, "/sandboxes/%s", e2b_describe_id(j));
+	e2b_describe_api(j, out, "DELETE", path);
 	return 0;
 }
 
@@ -604,7 +617,7 @@ static const struct op e2b_ops[] = {
 	{ "root-files", "root's files (contents not shown): the allowlist, auth.json", NULL,
 	  describe_root_files, step_on_root_thread },
 	{ "root-setup", "prepare the layout as root (the Codex home 1777, auth.json's mode)", NULL,
-	  describe_root_setup, step_on_root_thread },
+	  e2b_describe_root_setup, step_on_root_thread },
 	{ "upload", "the project and the Codex home, as the sandbox user", NULL,
 	  describe_upload, step_upload },
 	{ "init-hook", "the init hook, as the sandbox user", has_hook,
@@ -612,9 +625,9 @@ static const struct op e2b_ops[] = {
 	{ "command", "the command, attached to the terminal (or pipes)", NULL,
 	  describe_command, step_command },
 	{ "sync-back", "bring each changed or new file back (also after a failure or a signal)",
-	  NULL, describe_sync, step_at_the_end },
+	  NULL, e2b_describe_sync, e2b_step_at_the_end },
 	{ "end", "kill the sandbox (also on SIGINT/SIGTERM/SIGHUP), or keep it with --keep", NULL,
-	  describe_end, step_at_the_end },
+	  e2b_describe_end, e2b_step_at_the_end },
 };
 
 /* The last two are the job's cleanup, done by finish() on every path. */

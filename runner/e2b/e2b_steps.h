@@ -40,6 +40,8 @@ struct job {
 	bool attached;     /* attach: the sandbox was not created by this run */
 	bool lost;         /* the connection was lost with the command still running */
 	bool interrupted;  /* a step stopped for a signal (sig_terminating) */
+	bool remote_tty;   /* attach: the sandbox's command runs on a PTY */
+	bool ended;        /* attach: its command had ended before we came back */
 	int status;        /* the command's exit status */
 	struct e2b_root_thread root;
 	struct writeback wb;    /* --auth-writeback */
@@ -53,6 +55,20 @@ struct job {
 int e2b_steps_run(struct job *j, struct cs_err *err);
 /* The whole table described, for --dry-run (J->project scanned). */
 cJSON *e2b_steps_describe(struct job *j, struct cs_err *err);
+
+/* The describe() and run() the attach table (e2b_attach.c) shares with
+ * the run's: the requests as the run's builders make them (secrets
+ * hidden; the sandbox id "<sandboxID>" until known: attach knows it). */
+const char *e2b_describe_id(const struct job *j);
+void e2b_describe_api(struct job *j, cJSON *out, const char *method, const char *path);
+cJSON *e2b_describe_envd(struct job *j, cJSON *out, const char *method, const char *path,
+			 const char *user, const char *type, bool rpc);
+int e2b_describe_root_setup(const struct sandbox_plan *p, void *ctx, cJSON *out,
+			    struct cs_err *err);
+int e2b_describe_sync(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err);
+int e2b_describe_end(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err);
+/* The end's steps: done by the job's cleanup on every path (e2b.c). */
+int e2b_step_at_the_end(const struct sandbox_plan *p, void *ctx, struct cs_err *err);
 
 /* Root's files and layout (attach: without the allowlist). */
 int e2b_root_setup(struct job *j, struct e2b_client *cl, bool allowlist, struct cs_err *err);

@@ -13,7 +13,9 @@
 
 #include "runner/e2b/e2b_envd.h"
 #include "runner/e2b/e2b_links.h"
+#include "common/safeopen.h"
 #include "common/sha256.h"
+#include "common/atomic.h"
 #include "common/util.h"
 
 #define BATCH_FILES 256
@@ -135,12 +137,9 @@ static int upload_tree(struct e2b_client *cl, const struct e2b_sandbox *sb, stru
 		}
 		/* Non-blocking: a fifo swapped in since the scan must not
 		 * hang us; it is then refused as not a regular file. */
-		fd = guard_open(rootfd, e->path, O_RDONLY | O_NONBLOCK, 0, false, 0, 0);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			if (fd >= 0)
-				close(fd);
+		fd = safe_open_fileat(rootfd, e->path, &st);
+		if (fd < 0)
 			continue;   /* gone or replaced since the scan: nothing to send */
-		}
 		if (asprintf(&remote, "%s/%s", t->remote, e->path) < 0) {
 			close(fd);
 			cs_fail(err, ENOMEM, "out of memory");
@@ -322,31 +321,6 @@ static enum sync_local local_state(int pfd, const char *base, const struct sync_
 	return LOCAL_OTHER;
 }
 
-/* Move TMP (in PFD) to BASE.e2b-remote, or .e2b-remote.2, ... never over an
- * existing file.  NAME receives the name used. */
-static int place_beside(int pfd, const char *tmp, const char *base, char *name, size_t namesz)
-{
-	for (int i = 1; i < 100; i++) {
-		if (i == 1)
-			snprintf(name, namesz, "%s.e2b-remote", base);
-		else
-			snprintf(name, namesz, "%s.e2b-remote.%d", base, i);
-		if (renameat2(pfd, tmp, pfd, name, RENAME_NOREPLACE) == 0)
-			return 0;
-		if (errno == EEXIST)
-			continue;
-		if (errno != EINVAL && errno != ENOSYS)
-			return -1;
-		/* A filesystem without RENAME_NOREPLACE: link() never replaces. */
-		if (linkat(pfd, tmp, pfd, name, 0) == 0)
-			return unlinkat(pfd, tmp, 0);
-		if (errno != EEXIST)
-			return -1;
-	}
-	errno = EEXIST;
-	return -1;
-}
-
 struct pull_ctx {
 	sync_fetch_fn fetch;
 	void *fctx;
@@ -385,126 +359,116 @@ static int skip_link(struct pull_ctx *c, const struct sync_entry *r, const struc
 
 /* The new file's mode and owner.  Replacing a local regular file (ST):
  * keep its permissions and owner, take only the executable bits from the
- * sandbox.  -1 with errno. */
-static int set_mode(const struct pull_ctx *c, int fd, const struct sync_entry *r,
-		    const struct stat *st)
+ * sandbox.  No fsync per file (no_sync), as before the sync back moved
+ * onto the one atomic write: it writes many files, and a reader still sees
+ * the old file or the whole new one. */
+static struct atomic_opts mode_opts(const struct pull_ctx *c, const struct sync_entry *r,
+				    const struct stat *st)
 {
-	mode_t mode = r->mode & 0111 ? 0755 : 0644;
-	uid_t ou = c->uid;
-	gid_t og = c->gid;
+	struct atomic_opts o = { .mode = r->mode & 0111 ? 0755 : 0644, .uid = c->uid,
+				 .gid = c->gid, .set_owner = geteuid() == 0, .no_sync = true };
 
 	if (st && S_ISREG(st->st_mode)) {
-		mode = (st->st_mode & 0666) | (r->mode & 0111 ? (st->st_mode & 0444) >> 2 : 0);
-		ou = st->st_uid;
-		og = st->st_gid;
+		o.mode = (st->st_mode & 0666) | (r->mode & 0111 ? (st->st_mode & 0444) >> 2 : 0);
+		o.uid = st->st_uid;
+		o.gid = st->st_gid;
 	}
-	if (fchmod(fd, mode) < 0 || (geteuid() == 0 && fchown(fd, ou, og) < 0))
-		return -1;
+	return o;
+}
+
+/* Where the downloaded file A goes: over the local file (ACT_WRITE), or
+ * beside it as .e2b-remote[.N] (never over anything).  The report says so. */
+static int place(struct pull_ctx *c, struct atomic_file *a, const struct sync_entry *r,
+		 const struct sync_entry *m, const struct sync_entry *got, struct cs_err *err)
+{
+	enum sync_local loc;
+	enum sync_action act;
+	struct atomic_opts o;
+	struct stat st;
+	char name[NAME_MAX + 1];
+
+	loc = local_state(a->dirfd, a->name, m, got, &st);
+	act = sync_decide(m != NULL, loc);
+	if (act == ACT_NONE) {
+		atomic_abort(a);
+		keep_state(c, got);
+		return 0;
+	}
+	o = mode_opts(c, r, act == ACT_WRITE && loc != LOCAL_ABSENT ? &st : NULL);
+	if (act == ACT_WRITE) {
+		if (atomic_commit(a, &o, err) < 0)
+			return cs_wrap(err, "replacing %s/%s", c->t->root, r->path);
+		if (m)
+			c->rep->updated++;
+		else
+			c->rep->created++;
+		c->rep->bytes += got->size;
+		keep_state(c, got);
+		return 0;
+	}
+	if (atomic_commit_beside(a, ".e2b-remote", 99, &o, name, sizeof name, err) < 0)
+		return cs_wrap(err, "writing %s's sandbox version beside it", r->path);
+	c->rep->conflicts++;
+	report_line(c->rep, loc == LOCAL_ABSENT
+		    ? "  conflict: %s was deleted here but changed in the sandbox; its sandbox "
+		      "version is %s"
+		    : "  conflict: %s changed here too; kept yours, the sandbox's version is %s",
+		    r->path, name);
+	if (m)
+		keep_state(c, m);
 	return 0;
 }
 
 static int apply_change(struct pull_ctx *c, const struct sync_entry *r, const struct sync_entry *m,
 			struct cs_err *err)
 {
-	char tmp[NAME_MAX + 1], name[NAME_MAX + 32], rpath[SYNC_PATH_MAX * 2];
+	/* Declared first, released last: A's cleanup removes its temporary
+	 * name beneath PFD. */
+	cleanup_close int pfd = -1;
+	cleanup_atomic struct atomic_file a = ATOMIC_FILE_INIT;
+	char rpath[SYNC_PATH_MAX * 2];
 	const char *base;
-	struct stat st;
-	enum sync_local loc;
-	enum sync_action act;
 	struct sync_entry got = *r;
 	struct sha256 h;
 	uint64_t n = 0;
-	int pfd, fd = -1, rc = 0, d;
+	int d;
 
 	if (r->type == SYNC_LINK)
 		return skip_link(c, r, m);
-	pfd = guard_parent(c->rootfd, r->path, true, c->uid, c->gid, &base);
+	pfd = safe_open_parent_at(c->rootfd, r->path, true, geteuid() == 0, c->uid, c->gid, &base);
 	if (pfd < 0) {
 		c->rep->skipped++;
 		report_line(c->rep, "  not copied: %s (%s in the way here)", r->path,
-			    errno == ENOTDIR ? "a symlink or file" : strerror(errno));
+			    errno == ENOTDIR || errno == ELOOP ? "a symlink or file" : strerror(errno));
 		if (m)
 			keep_state(c, m);
 		return 0;
 	}
-	snprintf(tmp, sizeof tmp, ".cs-e2b-%d-%u.tmp", (int)getpid(), c->seq++);
-
-	/* A new name (O_EXCL, O_NOFOLLOW) in a directory reached without
-	 * following links; the download stops at the sync's byte limit. */
-	fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = cs_fail(err, errno, "writing into %s/%s", c->t->root, r->path);
-		goto out;
-	}
+	/* The one atomic write (common/atomic.h): a new temporary name
+	 * (O_EXCL, O_NOFOLLOW) in a directory reached without following
+	 * links; the download stops at the sync's byte limit. */
+	if (atomic_begin_at(&a, pfd, base, err) < 0)
+		return cs_wrap(err, "writing into %s/%s", c->t->root, r->path);
 	snprintf(rpath, sizeof rpath, "%s/%s", c->t->remote, r->path);
 	sha256_init(&h);
-	d = c->fetch(c->fctx, rpath, fd, c->limit - c->used, &n, &h, err);
-	if (d < 0) {
-		unlinkat(pfd, tmp, 0);   /* no partial file left behind */
-		rc = -1;
-		goto out;
-	}
+	d = c->fetch(c->fctx, rpath, a.fd, c->limit - c->used, &n, &h, err);
+	if (d < 0)
+		return -1;   /* no partial file left behind: cleanup_atomic */
 	c->used += n;
 	if (d == 0) {   /* gone since the listing */
-		unlinkat(pfd, tmp, 0);
 		if (m)
 			keep_state(c, m);
-		goto out;
+		return 0;
 	}
 	sha256_hex(&h, got.sha);
 	got.size = n;
 	if (m && m->type == SYNC_FILE && strcmp(got.sha, m->sha) == 0 &&
 	    !(m->mode & 0111) == !(r->mode & 0111)) {
-		unlinkat(pfd, tmp, 0);   /* the listing lied or was stale: unchanged */
-		c->rep->unchanged++;
+		c->rep->unchanged++;   /* the listing lied or was stale: unchanged */
 		keep_state(c, m);
-		goto out;
+		return 0;
 	}
-	loc = local_state(pfd, base, m, &got, &st);
-	act = sync_decide(m != NULL, loc);
-	if (act == ACT_NONE) {
-		unlinkat(pfd, tmp, 0);
-		keep_state(c, &got);
-		goto out;
-	}
-	if (set_mode(c, fd, r, act == ACT_WRITE && loc != LOCAL_ABSENT ? &st : NULL) < 0) {
-		rc = cs_fail(err, errno, "setting the mode of %s", r->path);
-		unlinkat(pfd, tmp, 0);
-		goto out;
-	}
-	if (act == ACT_WRITE) {
-		if (renameat(pfd, tmp, pfd, base) < 0) {
-			rc = cs_fail(err, errno, "replacing %s/%s", c->t->root, r->path);
-			unlinkat(pfd, tmp, 0);
-			goto out;
-		}
-		if (m) {
-			c->rep->updated++;
-		} else {
-			c->rep->created++;
-		}
-		c->rep->bytes += got.size;
-		keep_state(c, &got);
-	} else {
-		if (place_beside(pfd, tmp, base, name, sizeof name) < 0) {
-			rc = cs_fail(err, errno, "writing %s's sandbox version beside it", r->path);
-			unlinkat(pfd, tmp, 0);
-			goto out;
-		}
-		c->rep->conflicts++;
-		report_line(c->rep, loc == LOCAL_ABSENT
-			    ? "  conflict: %s was deleted here but changed in the sandbox; its sandbox "
-			      "version is %s"
-			    : "  conflict: %s changed here too; kept yours, the sandbox's version is %s",
-			    r->path, name);
-		if (m)
-			keep_state(c, m);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	close(pfd);
-	return rc;
+	return place(c, &a, r, m, &got, err);
 }
 
 static bool same_upload(const struct sync_entry *m, const struct sync_entry *r)
@@ -540,7 +504,7 @@ static int pull_tree(struct pull_ctx *c, const struct sync_list *remote, struct 
 		if (sync_excluded(remote->v[i].path, &t->excludes) ||
 		    sync_list_find(&t->manifest, remote->v[i].path))
 			continue;
-		pfd = guard_parent(c->rootfd, remote->v[i].path, false, 0, 0, &base);
+		pfd = safe_open_parent_at(c->rootfd, remote->v[i].path, false, false, 0, 0, &base);
 		if (pfd >= 0)
 			close(pfd);
 		else if (errno != ENOENT)

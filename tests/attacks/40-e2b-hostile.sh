@@ -14,7 +14,7 @@
 # exact exit status and message, and nothing is left behind.  No Docker.
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 57
+plan 60
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-hostile.XXXXXX)
@@ -230,6 +230,14 @@ is "$rc" 125 "a state file naming '../canary.txt': attach ends with 125"
 like "$out" "remembered upload of sandbox $sid is not valid \(a path that is absolute, has '\.\.' or empty parts\)" "... saying what is wrong"
 is "$(live)" 1 "... the kept sandbox is left as it was (nothing lost)"
 rm -f "$state"
+# Without the state file the plan can only take the current directory for
+# the project: the sandbox must have been started for it (its metadata),
+# or nothing of it comes back into a directory it was not made from.
+mkdir -p "$TMP/elsewhere"; chown "$TEST_UID:$TEST_GID" "$TMP/elsewhere"
+out=$(cd "$TMP/elsewhere" && timeout -k 5 30 env "${EENV[@]}" "$CS" attach "$sid" </dev/null 2>&1); rc=$?
+is "$rc" 125 "no state file, attach from another directory: exit 125"
+like "$out" "E2B sandbox $sid was started for $p, not for $TMP/elsewhere" "... naming both"
+is "$(live):$(ls -A "$TMP/elsewhere" | wc -l)" "1:0" "... the sandbox left as it was, nothing written there"
 out=$(cd "$p" && timeout -k 5 60 env "${EENV[@]}" "$CS" attach "$sid" </dev/null 2>&1); rc=$?
 is "$rc" 0 "positive control: without the state file attach goes ahead"
 is "$(live)" 0 "... and removes the sandbox at the end"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
-plan 175
+plan 180
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-test.XXXXXX)
@@ -342,6 +342,22 @@ like "$(cat "$TMP/stty.t1")" '(^| )icanon( |$).*(^| )echo( |$)' "PTY: the termin
 MARK=0
 check "PTY: Start asked for a PTY of the terminal's size" sent '.path=="/process.Process/Start" and .body.pty.size.cols==100 and .body.pty.size.rows==30'
 
+subseq() {   # subseq OPS...: those dry-run operations' requests occur in the real run, in order
+    python3 - "$TMP/dry-requests" "$TMP/real-requests" "$@" <<'PY'
+import sys
+dry = dict(l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines())
+real = open(sys.argv[2]).read().splitlines()
+i = 0
+for op in sys.argv[3:]:
+    want = dry[op]
+    while i < len(real) and real[i] != want:
+        i += 1
+    if i == len(real):
+        sys.exit("%s (%s) not found in order" % (op, want))
+    i += 1
+PY
+}
+
 # --- --keep, detach, attach (by tag, redraw, fresh credentials) -------------------------
 tmux_stop
 tmux_start 90 25 "CS_PANE=t2 CS_ARGS='--keep shell' bash --norc $TMP/pane.sh"
@@ -379,10 +395,25 @@ is "$RC" 0 "--keep with a command that ends: its status"
 sid=$OUT
 is "$(live):$(cat "$p/early.txt")" "1:done-early" "... files came back, the sandbox is left running, its id on stdout"
 MARK=$(wc -l < "$LOG")
+# attach is planned like a run: --dry-run prints the plan and the step table
+# the attach then walks, and contacts nothing.
+DRY=$(cd "$p" && env "${EENV[@]}" "$CS" attach --dry-run "$sid" </dev/null 2>/dev/null); rc=$?
+is "$rc" 0 "attach --dry-run"
+is "$(jq -r '[.operations[] | .op] | join(",")' <<<"$DRY" 2>/dev/null)" \
+    "connect,check-sandbox,root-files,root-setup,find-command,reattach,sync-back,end" \
+    "... lists the attach's operations in order"
+is "$(jq -r '[.command, .backend, .work_dir, .attach.sandbox_id, .attach.work_dir_from, .operations[0].body.timeout, .operations[5].body.process.tag, .operations[0].headers["X-API-KEY"]] | map(tostring) | join(" ")' <<<"$DRY" 2>/dev/null)" \
+    "attach e2b $p $sid the state file 900 codex-sandbox (hidden)" \
+    "... the project from the state file --keep wrote, the bodies from the run's builders, the key hidden"
+is "$(newlog | grep -c .):$(live)" "0:1" "... makes no request and leaves the sandbox as it was"
 out=$(cd "$p" && env "${EENV[@]}" "$CS" attach "$sid" </dev/null 2>&1); rc=$?
 is "$rc" 0 "attach to a kept sandbox whose command ended"
 like "$out" 'nothing is running in sandbox' "... says so"
 is "$(live)" 0 "... and kills it"
+newlog | jq -r 'select(.plane=="api" or .plane=="envd") | .method + " " + .path + (if .query.username then "?username=" + (.query.username | if type=="array" then .[0] else . end) else "" end)' > "$TMP/real-requests"
+jq -r '.operations[] | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))' <<<"$DRY" > "$TMP/dry-requests"
+check "... the attach makes the listed requests in order (the command had ended: no reattach)" \
+    subseq connect check-sandbox root-files root-setup find-command sync-back end
 rm -f "$p/early.txt"
 out=$(cd "$p" && env "${EENV[@]}" "$CS" attach "$sid" </dev/null 2>&1); rc=$?
 is "$rc" 125 "attach to a sandbox that is gone: exit 125"
@@ -465,21 +496,6 @@ is "$(newlog | grep -c .)" 0 "... and makes no request"
 run "$p" -e OPENAI_API_KEY=sk-dry-secret exec -- true
 newlog | jq -r 'select(.plane=="api" or .plane=="envd") | .method + " " + (.path | sub("^/sandboxes/[^/]+"; "/sandboxes/<sandboxID>")) + (if .query.username then "?username=" + (.query.username | if type=="array" then .[0] else . end) else "" end)' > "$TMP/real-requests"
 jq -r '.operations[] | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))' <<<"$DRY" > "$TMP/dry-requests"
-subseq() {   # subseq OPS...: those dry-run operations' requests occur in the real run, in order
-    python3 - "$TMP/dry-requests" "$TMP/real-requests" "$@" <<'PY'
-import sys
-dry = dict(l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines())
-real = open(sys.argv[2]).read().splitlines()
-i = 0
-for op in sys.argv[3:]:
-    want = dry[op]
-    while i < len(real) and real[i] != want:
-        i += 1
-    if i == len(real):
-        sys.exit("%s (%s) not found in order" % (op, want))
-    i += 1
-PY
-}
 check "... the real run makes the listed requests in order (this thread)" \
     subseq create-sandbox upload command sync-back end
 check "... and (root's thread)" subseq create-sandbox confirm-egress root-files root-setup command

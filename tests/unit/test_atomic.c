@@ -3,7 +3,9 @@
  * target, a target swapped before the commit (expect), no_replace over an
  * existing file, mode and owner, the temporary name gone after every
  * failure; read_small_file refusing a link, a FIFO (without hanging), a
- * directory and a file one byte too large (EFBIG, never cut short).  Each
+ * directory and a file one byte too large (EFBIG, never cut short); the
+ * commit beside (NAME.e2b-remote[.N]) passing over a link, a FIFO and
+ * names another process creates meanwhile, never replacing one.  Each
  * refusal has its positive control. */
 #include "tap.h"
 
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/atomic.h"
@@ -282,9 +285,115 @@ static void reader(void)
 	free(out);
 }
 
+/* Write TEXT as NAME, committed beside it (SUFFIX, up to .MAX). */
+static int beside(const char *name, const char *text, int max, char *used, int *e)
+{
+	struct atomic_file a;
+	struct cs_err err = { 0 };
+	int rc = -1;
+
+	if (atomic_begin_at(&a, dirfd_, name, &err) == 0 &&
+	    write(a.fd, text, strlen(text)) == (ssize_t)strlen(text))
+		rc = atomic_commit_beside(&a, ".e2b-remote", max, NULL, used, NAME_MAX + 1, &err);
+	else
+		atomic_abort(&a);
+	*e = err.errnum;
+	return rc;
+}
+
+static void commit_beside_attacked(void)
+{
+	char used[NAME_MAX + 1] = "";
+	int e;
+
+	put("mine", "local");
+	ok(beside("mine", "remote", 99, used, &e) == 0 && strcmp(used, "mine.e2b-remote") == 0 &&
+	   strcmp(text_of("mine.e2b-remote"), "remote") == 0 && strcmp(text_of("mine"), "local") == 0 &&
+	   no_temp_left(), "control: committed beside as NAME.e2b-remote, NAME untouched");
+	ok(beside("mine", "again", 99, used, &e) == 0 && strcmp(used, "mine.e2b-remote.2") == 0 &&
+	   strcmp(text_of("mine.e2b-remote"), "remote") == 0, "... taken: .2, the first one kept");
+
+	/* a link planted at the first name: passed over, never written through */
+	LN(P("victim"), P("lk.e2b-remote"));
+	ok(beside("lk", "remote", 99, used, &e) == 0 && strcmp(used, "lk.e2b-remote.2") == 0 &&
+	   strcmp(text_of("victim"), "victim text") == 0, "a link at NAME.e2b-remote: passed over, "
+	   "its target untouched");
+	/* a FIFO at the next: passed over without being opened */
+	LN(P("victim"), P("ff.e2b-remote"));
+	mkfifo(P("ff.e2b-remote.2"), 0600);
+	alarm(5);
+	ok(beside("ff", "remote", 99, used, &e) == 0 && strcmp(used, "ff.e2b-remote.3") == 0 &&
+	   is_regular("ff.e2b-remote.3"), "a FIFO at .2: passed over, not opened (no hang)");
+	alarm(0);
+	/* every name taken: EEXIST, nothing replaced, no temporary left */
+	put("full.e2b-remote", "1");
+	put("full.e2b-remote.2", "2");
+	ok(beside("full", "x", 2, used, &e) < 0 && e == EEXIST &&
+	   strcmp(text_of("full.e2b-remote.2"), "2") == 0 && no_temp_left(),
+	   "all names taken: EEXIST, none replaced, the temp removed");
+	{
+		char lng[NAME_MAX + 1];
+
+		memset(lng, 'l', 250);
+		lng[250] = '\0';
+		ok(write_at(lng, "long", NULL, &e) == 0 && strcmp(text_of(lng), "long") == 0 &&
+		   no_temp_left(), "a 250-byte name: its temporary name fits (cut, hashed)");
+		ok(beside(lng, "r", 99, used, &e) < 0 && e == ENAMETOOLONG && no_temp_left(),
+		   "... no room for the suffix beside it: ENAMETOOLONG, the temp removed");
+	}
+}
+
+/* A race: another process keeps creating the names (links) while we commit
+ * beside; a name taken meanwhile is passed over, never replaced. */
+static void commit_beside_race(void)
+{
+	char used[NAME_MAX + 1], nm[64];
+	int ours = 0, distinct = 1, st, e, links = 0, regular_ours = 0;
+	char first[NAME_MAX + 1] = "";
+	pid_t kid = fork();
+
+	if (kid == 0) {
+		for (int round = 0; round < 2000; round++)
+			for (int i = 1; i <= 40; i++) {
+				if (i == 1)
+					snprintf(nm, sizeof nm, "%s/race.e2b-remote", root);
+				else
+					snprintf(nm, sizeof nm, "%s/race.e2b-remote.%d", root, i);
+				(void)!symlink("victim", nm);
+			}
+		_exit(0);
+	}
+	for (int i = 0; i < 30; i++) {
+		if (beside("race", "ours", 99, used, &e) == 0) {
+			ours++;
+			if (!first[0])
+				snprintf(first, sizeof first, "%s", used);
+			else if (strcmp(first, used) == 0)
+				distinct = 0;
+		}
+	}
+	waitpid(kid, &st, 0);
+	for (int i = 1; i <= 99; i++) {
+		struct stat sb;
+
+		if (i == 1)
+			snprintf(nm, sizeof nm, "race.e2b-remote");
+		else
+			snprintf(nm, sizeof nm, "race.e2b-remote.%d", i);
+		if (lstat(P(nm), &sb) < 0)
+			continue;
+		links += S_ISLNK(sb.st_mode);
+		regular_ours += S_ISREG(sb.st_mode) && strcmp(text_of(nm), "ours") == 0;
+	}
+	ok(ours == 30 && distinct && regular_ours == 30,
+	   "race: every commit landed on a name of its own (30 of 30), none replaced another");
+	ok(links + regular_ours >= 30 && strcmp(text_of("victim"), "victim text") == 0 &&
+	   no_temp_left(), "... the names taken meanwhile were passed over; no temp left");
+}
+
 int main(void)
 {
-	plan(30);
+	plan(39);
 	signal(SIGALRM, on_alarm);
 	snprintf(root, sizeof root, "/tmp/cs-unit-atomic.XXXXXX");
 	if (!mkdtemp(root))
@@ -296,6 +405,8 @@ int main(void)
 	expect_and_no_replace();
 	mode_owner_abort();
 	reader();
+	commit_beside_attacked();
+	commit_beside_race();
 	close(dirfd_);
 	{
 		char cmd[PATH_MAX + 16];

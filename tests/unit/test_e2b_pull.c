@@ -128,7 +128,7 @@ static size_t temp_files(void)
 	size_t n = 0;
 
 	while (d && (e = readdir(d)))
-		n += strncmp(e->d_name, ".cs-e2b-", 8) == 0;
+		n += strstr(e->d_name, ".codex-sandbox-tmp.") != NULL;
 	if (d)
 		closedir(d);
 	return n;

@@ -15,6 +15,8 @@
 
 #include "runner/e2b/e2b_setup.h"
 #include "runner/e2b/e2b_state.h"
+#include "common/safeopen.h"
+#include "runner/core/plan_attach.h"
 #include "runner/core/plan_e2b.h"
 #include "runner/e2b/e2b_sync.h"
 
@@ -154,6 +156,20 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
+/* As attach does it: the planning phase reads the file (plan_attach), the
+ * backend loads the manifests from what was read. */
+static int load_state(const char *id, struct sync_tree *t, size_t n, struct cs_err *e)
+{
+	struct cs_opts o = { .attach_id = id };
+	struct plan_attach a = { 0 };
+	int r = plan_attach(&o, &a, e);
+
+	if (r == 0)
+		r = e2b_state_load(&a, t, n, e);
+	plan_attach_free(&a);
+	return r;
+}
+
 /* The state file is ours, but read like anything from outside. */
 static void test_state_file(const char *proj)
 {
@@ -165,23 +181,23 @@ static void test_state_file(const char *proj)
 	snprintf(sp, sizeof sp, "%s/codex-sandbox/e2b/ifif.json", root);
 	mkfifo(sp, 0600);
 	alarm(10);   /* a blocking open would hang here: fail loudly instead */
-	ok(e2b_state_load("ifif", &t, 1, &e) < 0 && strstr(e.msg, "not a regular file"),
+	ok(load_state("ifif", &t, 1, &e) < 0 && strstr(e.msg, "not a regular file"),
 	   "a fifo as the state file: refused, without blocking");
 	alarm(0);
 	cs_err_clear(&e);
 	snprintf(sp, sizeof sp, "%s/codex-sandbox/e2b/ilnk.json", root);
 	(void)!symlink("itest.json", sp);
-	ok(e2b_state_load("ilnk", &t, 1, &e) < 0, "a symlink as the state file: refused, not followed");
+	ok(load_state("ilnk", &t, 1, &e) < 0, "a symlink as the state file: refused, not followed");
 	ok(strstr(e.hint, "ilnk.json") != NULL, "... the hint names the file to remove");
 	cs_err_clear(&e);
 	snprintf(sp, sizeof sp, "%s/codex-sandbox/e2b/ibig.json", root);
 	fd = open(sp, O_WRONLY | O_CREAT, 0600);
-	ok(fd >= 0 && ftruncate(fd, (256 << 20) + 1) == 0 && e2b_state_load("ibig", &t, 1, &e) < 0,
+	ok(fd >= 0 && ftruncate(fd, (256 << 20) + 1) == 0 && load_state("ibig", &t, 1, &e) < 0,
 	   "a state file over 256 MiB: refused");
 	if (fd >= 0)
 		close(fd);
 	cs_err_clear(&e);
-	ok(e2b_state_load("../../etc/x", &t, 1, &e) < 0 && strstr(e.msg, "not an E2B sandbox id"),
+	ok(load_state("../../etc/x", &t, 1, &e) < 0 && strstr(e.msg, "not an E2B sandbox id"),
 	   "an id with '/' or '..' never names a file");
 	cs_err_clear(&e);
 	{
@@ -315,21 +331,34 @@ static void test_guard_and_scan(void)
 
 	snprintf(p, sizeof p, "%s/proj", root);
 	rfd = open(p, O_RDONLY | O_DIRECTORY);
-	fd = guard_open(rfd, "a.txt", O_RDONLY, 0, false, 0, 0);
-	ok(fd >= 0, "guard_open opens a file beneath the root");
+	/* The sync opens through common/safeopen.h (safe_openat, and
+	 * safe_open_parent_at for the files it brings back). */
+	fd = safe_openat(rfd, "a.txt", O_RDONLY, 0);
+	ok(fd >= 0, "safe_openat opens a file beneath the root");
 	if (fd >= 0)
 		close(fd);
-	ok(guard_open(rfd, "out/secret", O_RDONLY, 0, false, 0, 0) < 0,
+	ok(safe_openat(rfd, "out/secret", O_RDONLY, 0) < 0,
 	   "... but not through a symlinked directory");
-	ok(guard_open(rfd, "in", O_RDONLY, 0, false, 0, 0) < 0, "... nor a symlink as the last component");
-	ok(guard_open(rfd, "out/new", O_WRONLY | O_CREAT, 0644, true, 0, 0) < 0,
-	   "... and never creates through one");
-	snprintf(q, sizeof q, "%s/outside/new", root);
-	ok(access(q, F_OK) != 0, "nothing was written outside");
-	fd = guard_open(rfd, "d1/d2/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0644, true, getuid(), getgid());
-	ok(fd >= 0, "missing parent directories are created beneath the root");
-	if (fd >= 0)
-		close(fd);
+	ok(safe_openat(rfd, "in", O_RDONLY, 0) < 0, "... nor a symlink as the last component");
+	{
+		const char *name;
+
+		ok(safe_open_parent_at(rfd, "out/new", true, false, 0, 0, &name) < 0 && errno == ELOOP,
+		   "... and never creates through one (ELOOP)");
+		snprintf(q, sizeof q, "%s/outside/new", root);
+		ok(access(q, F_OK) != 0, "nothing was written outside");
+		fd = safe_open_parent_at(rfd, "d1/d2/new.txt", true, geteuid() == 0, getuid(), getgid(),
+					 &name);
+		ok(fd >= 0 && strcmp(name, "new.txt") == 0,
+		   "missing parent directories are created beneath the root");
+		if (fd >= 0) {
+			int f = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+			if (f >= 0)
+				close(f);
+			close(fd);
+		}
+	}
 	close(rfd);
 
 	ok(sync_scan(p, false, NULL, 1u << 20, getuid(), getgid(), &s, &e) == 0, "scan (no git) works");
@@ -366,12 +395,32 @@ static void test_guard_and_scan(void)
 		sync_list_add(&t.manifest, &en);
 		cs_err_clear(&e);
 		ok(e2b_state_save("itest", &t, 1, &e) == 0, "state saved");
-		ok(e2b_state_load("itest", &t2, 1, &e) == 1 && t2.manifest.n == 2 &&
+		ok(load_state("itest", &t2, 1, &e) == 1 && t2.manifest.n == 2 &&
 		   sync_list_find(&t2.manifest, "l") && strcmp(sync_list_find(&t2.manifest, "l")->link, "a.txt") == 0,
 		   "state loaded back (files and links)");
+		{
+			struct cs_opts o = { .attach_id = "itest" };
+			struct plan_attach a = { 0 };
+
+			ok(plan_attach(&o, &a, &e) == 0 && a.project && strcmp(a.project, p) == 0 &&
+			   !a.workdir_guessed, "attach's plan takes the project from the state file");
+			plan_attach_free(&a);
+			o.work_dir = "/elsewhere";
+			ok(plan_attach(&o, &a, &e) == 0 && a.workdir_given && !a.workdir_guessed,
+			   "... --work-dir is said to win");
+			plan_attach_free(&a);
+		}
 		e2b_state_remove("itest");
 		sync_list_free(&t2.manifest);
-		ok(e2b_state_load("itest", &t2, 1, &e) == 0, "removed");
+		ok(load_state("itest", &t2, 1, &e) == 0, "removed");
+		{
+			struct cs_opts o = { .attach_id = "itest" };
+			struct plan_attach a = { 0 };
+
+			ok(plan_attach(&o, &a, &e) == 0 && !a.state && !a.project && a.workdir_guessed,
+			   "no state file: the plan takes the current directory, to be checked");
+			plan_attach_free(&a);
+		}
 		sync_list_free(&t.manifest);
 		free(oldhome);
 	}
@@ -389,7 +438,7 @@ static void test_guard_and_scan(void)
 
 int main(void)
 {
-	plan(78);
+	plan(81);
 	test_clean();
 	test_excluded();
 	test_size();

@@ -1,5 +1,6 @@
 /* safeopen: links at every component, '..', absolute links, FIFOs, devices,
- * directories where files are expected, size bounds; each case with its
+ * directories where files are expected, size bounds, the parent of a file
+ * to write (made when missing, never through a link); each case with its
  * positive control, both with openat2 and with the O_NOFOLLOW walk. */
 #include "tap.h"
 
@@ -55,6 +56,40 @@ static void on_alarm(int sig)
 	_exit(1);
 }
 
+/* safe_open_parent_at: the directory of a file to be written (the E2B
+ * sync back), made when missing, never through a link. */
+static void parents(int rfd, const char *mode)
+{
+	const char *name = NULL;
+	char rel[64];
+	struct stat st;
+
+	is_int(err_of(safe_open_parent_at(rfd, "d/e/f.txt", false, false, 0, 0, &name)), 0,
+	       "%s: parent of d/e/f.txt", mode);
+	is_str(name, "f.txt", "%s: ... its last component", mode);
+	is_int(err_of(safe_open_parent_at(rfd, "dl/e/f.txt", false, false, 0, 0, &name)), ELOOP,
+	       "%s: parent through a link: ELOOP", mode);
+	is_int(err_of(safe_open_parent_at(rfd, "d/../x", true, false, 0, 0, &name)), EXDEV,
+	       "%s: parent with '..': EXDEV", mode);
+	is_int(err_of(safe_open_parent_at(rfd, "d/e/.", false, false, 0, 0, &name)), EINVAL,
+	       "%s: '.' as the last component: EINVAL", mode);
+	is_int(err_of(safe_open_parent_at(rfd, "d/gone/x", false, false, 0, 0, &name)), ENOENT,
+	       "%s: a missing parent without mkdirs: ENOENT", mode);
+	snprintf(rel, sizeof rel, "d/mk-%s/a/x", mode);
+	ok(err_of(safe_open_parent_at(rfd, rel, true, false, 0, 0, &name)) == 0 &&
+	   stat(P(rel + 0), &st) < 0 && (rel[strlen(rel) - 2] = '\0', stat(P(rel), &st) == 0) &&
+	   S_ISDIR(st.st_mode), "%s: mkdirs makes the missing parents", mode);
+	snprintf(rel, sizeof rel, "dl/via-%s/x", mode);
+	is_int(err_of(safe_open_parent_at(rfd, rel, true, false, 0, 0, &name)), ELOOP,
+	       "%s: mkdirs through a link: ELOOP", mode);
+	snprintf(rel, sizeof rel, "d/via-%s", mode);
+	ok(access(P(rel), F_OK) != 0, "%s: ... nothing made at the link's target", mode);
+	alarm(5);
+	is_int(err_of(safe_open_parent_at(rfd, "fifo/x", true, false, 0, 0, &name)), ENOTDIR,
+	       "%s: mkdirs over a FIFO: ENOTDIR, not opened", mode);
+	alarm(0);
+}
+
 static void cases(int rfd, const char *mode)
 {
 	struct stat st;
@@ -83,6 +118,7 @@ static void cases(int rfd, const char *mode)
 	is_int(err_of(safe_openat(rfd, "dl", O_PATH | O_DIRECTORY, 0)), ELOOP, "%s: O_PATH|O_DIRECTORY on a link: ELOOP", mode);
 	is_int(err_of(safe_open_fileat(rfd, "nope", &st)), ENOENT, "%s: missing file", mode);
 	is_int(err_of(safe_open_fileat(rfd, "d/e/f.txt/x", &st)), ENOTDIR, "%s: a file used as a directory", mode);
+	parents(rfd, mode);
 }
 
 int main(void)
@@ -92,7 +128,7 @@ int main(void)
 	size_t len = 0;
 	int rfd, fd;
 
-	plan(52);
+	plan(72);
 	signal(SIGALRM, on_alarm);
 	snprintf(root, sizeof root, "/tmp/cs-unit-safeopen.XXXXXX");
 	if (!mkdtemp(root))
