@@ -60,8 +60,9 @@ static void __attribute__((noreturn)) child_main(const struct fw_config *cfg, st
 {
 	struct cs_err err = { 0 };
 	struct fw_msg ready = { .op = FW_OP_READY };
-	struct dnsf_cfg dc = { .al = &cfg->al, .guard = &pp->guard, .up = cfg->up, .n_up = cfg->n_up,
-		.udp_fd = udp, .tcp_fd = tcp, .priv_fd = fd, .ttl_cap = cfg->max_ttl,
+	/* the child's own copy of the list (after fork): only the parent changes it */
+	struct dnsf_cfg dc = { .al = (struct allowlist *)&cfg->al, .guard = &pp->guard,
+		.up = cfg->up, .n_up = cfg->n_up, .udp_fd = udp, .tcp_fd = tcp, .priv_fd = fd, .ttl_cap = cfg->max_ttl,
 		.max_addrs = cfg->max_addrs, .sandbox_id = cfg->sandbox_id };
 	sigset_t all;
 

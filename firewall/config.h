@@ -29,6 +29,7 @@ struct fw_config {
 	uint32_t extra_dns_uid;
 	struct guard guard;             /* the host's addresses (--guard-host); gateways join at start */
 	char sandbox_id[65];            /* --sandbox-id: what `codex-sandbox allow` takes; "" unknown */
+	const char *control_path;       /* --control: the runner's channel (firewall/control.h) */
 	int64_t t0_us;                  /* process start (CLOCK_MONOTONIC), for READY's "ms" */
 };
 

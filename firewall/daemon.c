@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "firewall/child.h"
+#include "firewall/control_nft.h"
 #include "firewall/emit.h"
 #include "firewall/nl.h"
 #include "firewall/parent.h"
@@ -171,6 +172,9 @@ static int serve_start(struct fw_parent *pp, struct fw_config *cfg, bool *loaded
 	/* the sockets are the child's now */
 	close(steal_fd(&udp));
 	close(steal_fd(&tcp));
+	/* after the fork (the child never holds it), before the seccomp filter */
+	if (fw_control_start(&pp->ctl, pp, &pp->nl, cfg->control_path, err) < 0)
+		return -1;
 	if (privsep_drop_parent(err) < 0 || privsep_seccomp_parent(err) < 0)
 		return cs_hint(err, "the network owner needs CAP_NET_ADMIN, CAP_SETUID and CAP_SETGID");
 	return fw_child_wait_ready(pp, err);
@@ -200,6 +204,7 @@ int fw_serve(struct fw_config *cfg)
 	bool loaded = false;
 	int status;
 
+	fw_control_init(&pp.ctl);
 	if (serve_prepare(&pp, cfg, &err) == 0 && serve_start(&pp, cfg, &loaded, &err) == 0) {
 		ready_line(cfg);
 		status = fw_parent_loop(&pp);

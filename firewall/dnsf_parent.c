@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "firewall/dnsf_control.h"
 #include "firewall/privsep.h"
 
 void dnsf_note(struct dnsf_state *st, uint32_t op, const struct dns_query *q, const struct dns_addr *a,
@@ -56,14 +57,23 @@ size_t dnsf_insert_all(struct dnsf_state *st, const struct dns_query *q, struct 
 	}
 	while (got < sent) {
 		struct pollfd pfd = { .fd = st->cfg->priv_fd, .events = POLLIN };
+		union {
+			struct fw_ack ack;
+			struct fw_msg m;
+		} u;
 		struct fw_ack ack;
 		ssize_t r;
 
 		if (poll(&pfd, 1, DNSF_ACK_MS) <= 0)
 			break;
-		r = recv(st->cfg->priv_fd, &ack, sizeof ack, 0);
+		r = recv(st->cfg->priv_fd, &u, sizeof u, MSG_TRUNC);
+		if (r == (ssize_t)sizeof u.m) {
+			dnsf_control_apply(st, &u.m);   /* a list change between the acks */
+			continue;
+		}
 		if (r != (ssize_t)sizeof ack)
 			break;
+		ack = u.ack;
 		if (ack.seq - first < sent) {
 			ok[ack.seq - first] = ack.status == FW_ACK_OK;
 			got++;

@@ -24,7 +24,7 @@
 #define DNSF_ACK_MS 2000         /* waiting for the parent's insert */
 
 struct dnsf_cfg {
-	const struct allowlist *al;
+	struct allowlist *al;        /* changed only by the parent's FW_OP_CTL_* (dnsf_control) */
 	const struct guard *guard;
 	const struct fw_upstream *up;
 	size_t n_up;

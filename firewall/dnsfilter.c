@@ -10,6 +10,7 @@
 
 #include "firewall/dns.h"
 #include "firewall/dnscache.h"
+#include "firewall/dnsf_control.h"
 #include "firewall/dnsf_parent.h"
 #include "firewall/dnsf_reply.h"
 #include "firewall/dnsf_state.h"
@@ -255,15 +256,11 @@ static bool dispatch(struct dnsf_state *st, const struct pollset *ps, nfds_t i)
 	case SLOT_LISTEN:
 		tcp_accept(st);
 		break;
-	case SLOT_PRIV: {
-		struct fw_ack junk;
-
-		/* the parent only speaks when asked; EOF = it died */
-		if (recv(st->cfg->priv_fd, &junk, sizeof junk, MSG_DONTWAIT) == 0 ||
-		    (rv & (POLLHUP | POLLERR)))
+	case SLOT_PRIV:
+		/* list changes from the parent (and only from it); EOF = it died */
+		if (dnsf_parent_input(st) == 0 || (rv & (POLLHUP | POLLERR)))
 			return false;
 		break;
-	}
 	case SLOT_CONN:
 		if (st->c[k].fd != ps->pfd[i].fd)
 			break;

@@ -3,7 +3,8 @@
  *   codex-firewall serve [--allow ENTRY]... [--upstream IP[#PORT]]... [--dns-uid UID]
  *                        [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]
  *                        [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]
- *                        [--guard-host IP]... [--sandbox-id ID]
+ *                        [--guard-host IP]... [--sandbox-id ID] [--control PATH]
+ *   codex-firewall ctl [--control PATH] allow|deny ENTRY... | list
  *   codex-firewall check
  *
  * The stdout protocol is described in firewall/daemon.h.  This file only
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "firewall/control_client.h"
 #include "firewall/daemon.h"
 #include "firewall/dns.h"
 
@@ -22,7 +24,8 @@ static const char usage[] =
 	"usage: codex-firewall serve [--allow ENTRY]... [--upstream IP[#PORT]]... [--dns-uid UID]\n"
 	"                            [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]\n"
 	"                            [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]\n"
-	"                            [--guard-host IP]... [--sandbox-id ID]\n"
+	"                            [--guard-host IP]... [--sandbox-id ID] [--control PATH]\n"
+	"       codex-firewall ctl [--control PATH] allow|deny ENTRY... | list\n"
 	"       codex-firewall check\n";
 
 static int num(const char *opt, const char *s, unsigned long lo, unsigned long hi, uint32_t *out,
@@ -49,7 +52,7 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 
 		static const char *const known[] = { "--allow", "--upstream", "--listen", "--dns-uid",
 			"--extra-dns-uid", "--min-ttl", "--max-ttl", "--grace", "--max-addrs-per-name",
-			"--set-size", "--guard-host", "--sandbox-id", NULL };
+			"--set-size", "--guard-host", "--sandbox-id", "--control", NULL };
 		bool is_known = false;
 
 		for (size_t k = 0; known[k]; k++)
@@ -77,6 +80,8 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 			r = fw_parse_guard_host(v, cfg, err);
 		} else if (strcmp(o, "--sandbox-id") == 0) {
 			r = fw_parse_sandbox_id(v, cfg, err);
+		} else if (strcmp(o, "--control") == 0) {
+			cfg->control_path = v;
 		} else if (strcmp(o, "--listen") == 0) {
 			r = fw_parse_hostport(v, 53, "--listen", &cfg->listen, err);
 		} else if (strcmp(o, "--dns-uid") == 0) {
@@ -127,6 +132,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && strcmp(argv[1], "check") == 0 && argc == 2)
 		return fw_check();
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+		return fw_ctl_main(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "serve") != 0) {
 		bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 

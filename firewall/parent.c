@@ -42,6 +42,7 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 	pp->insert = insert;
 	pp->insert_ctx = ctx;
 	pp->guard = cfg->guard;         /* the host's addresses (--guard-host) */
+	fw_control_init(&pp->ctl);
 	if (tally_init(&pp->refused, NAMES_MAX) < 0 || tally_init(&pp->rebind, 1024) < 0 ||
 	    tally_init(&pp->upfail, 1024) < 0 || tally_init(&pp->names, NAMES_MAX) < 0 ||
 	    addrmap_init(&pp->amap, pp->cfg->set_size * 2u) < 0 ||
@@ -52,6 +53,7 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 
 void fw_parent_fini(struct fw_parent *pp)
 {
+	fw_control_close(&pp->ctl);
 	tally_free(&pp->refused);
 	tally_free(&pp->rebind);
 	tally_free(&pp->upfail);
@@ -367,10 +369,12 @@ static bool on_signal(struct fw_parent *pp, char *why, size_t whysz)
 int fw_parent_loop(struct fw_parent *pp)
 {
 	for (;;) {
-		struct pollfd pfd[2] = { { pp->sig_fd, POLLIN, 0 }, { pp->priv_fd, POLLIN, 0 } };
+		struct pollfd pfd[2 + FW_CTL_POLLFDS] = { { pp->sig_fd, POLLIN, 0 },
+							  { pp->priv_fd, POLLIN, 0 } };
 		char why[200] = "", j[500];
 
-		if (poll(pfd, 2, parent_conn_timeout(&pp->conn, mono_ms())) < 0) {
+		fw_control_pollfds(&pp->ctl, pfd + 2);
+		if (poll(pfd, 2 + FW_CTL_POLLFDS, parent_conn_timeout(&pp->conn, mono_ms())) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(why, sizeof why, "poll: %s", strerror(errno));
@@ -385,6 +389,8 @@ int fw_parent_loop(struct fw_parent *pp)
 		}
 		if (!why[0] && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && on_burst(pp) < 0)
 			snprintf(why, sizeof why, "the DNS filter closed its channel");
+		if (!why[0])
+			fw_control_serve(&pp->ctl, pfd + 2);
 		if (!why[0])
 			parent_conn_tick(&pp->conn, mono_ms());
 		if (why[0]) {

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "firewall/config.h"
+#include "firewall/control.h"
 #include "firewall/guard.h"
 #include "firewall/nl.h"
 #include "firewall/parent_conn.h"
@@ -45,6 +46,7 @@ struct fw_parent {
 	struct parent_conn conn;        /* live EVENT conn lines (firewall/parent_conn.h) */
 	fw_insert_fn insert;
 	void *insert_ctx;
+	struct fw_control ctl;          /* the runner's channel (firewall/control.h) */
 };
 
 /* Set up PP for CFG (which must outlive it): the guard starts as CFG's

@@ -122,6 +122,7 @@ static const int common_calls[] = {
  * the signalfd, and ending/reaping the child. */
 static const int parent_calls[] = {
 	SCMP_SYS(setsockopt), SCMP_SYS(kill), SCMP_SYS(wait4), SCMP_SYS(lseek),
+	SCMP_SYS(accept4),      /* the control channel (firewall/control.h) */
 };
 
 /* Child: new upstream sockets (AF_INET/AF_INET6 only, see below), clients. */

@@ -22,6 +22,8 @@ enum fw_op {
 	FW_OP_READY = 4,    /* child is listening and confined */
 	FW_OP_UPSTREAM = 5, /* NAME got SERVFAIL; TTL says why: 0 no answer, 1 malformed,
 			       2 insert failed, 16+N upstream rcode N */
+	FW_OP_CTL_ALLOW = 6, /* parent -> child: NAME (an entry) joins the allowlist */
+	FW_OP_CTL_DENY = 7,  /* parent -> child: NAME leaves it; cached answers go too */
 };
 
 struct fw_msg {

@@ -10,14 +10,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runner/cmd_allow.h"
 #include "runner/cmd_attach.h"
+#include "runner/cmd_blocked.h"
 #include "runner/cmd_build.h"
 #include "runner/cmd_doctor.h"
+#include "runner/cmd_ps.h"
 #include "runner/cmd_run.h"
 #include "runner/cmd_version.h"
 #include "runner/core/cli.h"
 #include "runner/core/sig.h"
 #include "runner/core/tty.h"
+
+/* --help, or `help COMMAND` for the commands with options of their own. */
+static int help(const struct cs_opts *o, struct cs_err *err)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+	} sub[] = { { "ps", cmd_ps_usage }, { "allow", cmd_allow_usage }, { "deny", cmd_deny_usage },
+		    { "blocked", cmd_blocked_usage } };
+
+	if (o->args.n == 0) {
+		cli_usage();
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
+		if (strcmp(o->args.v[0], sub[i].name) == 0) {
+			fputs(sub[i].text, stdout);
+			return 0;
+		}
+	cs_fail_status(err, CS_EXIT_FAIL, 0, "no help for '%s'", o->args.v[0]);
+	return cs_hint(err, "codex-sandbox --help lists the commands; help ps|allow|deny|blocked "
+		       "shows theirs");
+}
 
 int main(int argc, char **argv)
 {
@@ -36,8 +62,17 @@ int main(int argc, char **argv)
 	}
 	switch (o.command) {
 	case CMD_HELP:
-		cli_usage();
-		rc = 0;
+		rc = help(&o, &err);
+		break;
+	case CMD_PS:
+		rc = cmd_ps(&o, &err);
+		break;
+	case CMD_ALLOW:
+	case CMD_DENY:
+		rc = cmd_allow(&o, &err);
+		break;
+	case CMD_BLOCKED:
+		rc = cmd_blocked(&o, &err);
 		break;
 	case CMD_VERSION:
 		rc = cmd_version(&o);

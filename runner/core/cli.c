@@ -52,7 +52,8 @@ static const struct {
 } commands[] = {
 	{ "exec", CMD_EXEC }, { "shell", CMD_SHELL }, { "build", CMD_BUILD },
 	{ "doctor", CMD_DOCTOR }, { "attach", CMD_ATTACH }, { "help", CMD_HELP },
-	{ "run", CMD_RUN },
+	{ "run", CMD_RUN }, { "ps", CMD_PS }, { "allow", CMD_ALLOW }, { "deny", CMD_DENY },
+	{ "blocked", CMD_BLOCKED },
 };
 
 const char *cli_command_name(enum cs_command c)
@@ -156,6 +157,11 @@ static int parse_option(int argc, char **argv, int *i, struct cs_opts *o, struct
 	return take_option(d, spelled, a[2] ? a + 2 : NULL, argc, argv, i, o, err);
 }
 
+bool cli_takes_words(enum cs_command c)
+{
+	return c == CMD_HELP || c == CMD_PS || c == CMD_ALLOW || c == CMD_DENY || c == CMD_BLOCKED;
+}
+
 /* A positional word: the subcommand (once), or attach's ID. */
 static int parse_word(const char *a, bool *have_cmd, struct cs_opts *o, struct cs_err *err)
 {
@@ -174,7 +180,8 @@ static int parse_word(const char *a, bool *have_cmd, struct cs_opts *o, struct c
 			break;
 	if (k == ARRAY_SIZE(commands)) {
 		cs_fail(err, 0, "unknown command '%s'", a);
-		return cs_hint(err, "commands: exec, shell, build, doctor, attach; "
+		return cs_hint(err, "commands: exec, shell, build, doctor, attach, ps, allow, deny, "
+			       "blocked; "
 			       "arguments for Codex go after '--' (codex-sandbox -- %s)", a);
 	}
 	o->command = commands[k].cmd;
@@ -241,8 +248,13 @@ int cli_parse(int argc, char **argv, struct cs_opts *o, struct cs_err *err)
 		}
 		if (parse_word(a, &have_cmd, o, err) < 0)
 			return -1;
-		if (o->command == CMD_HELP)
+		if (cli_takes_words(o->command)) {
+			/* the subcommand parses its own words (runner/cmd_*.c) */
+			for (i++; i < argc; i++)
+				if (strv_push(&o->args, argv[i]) < 0)
+					return cs_fail(err, ENOMEM, "out of memory");
 			return 0;
+		}
 	}
 	for (; i < argc; i++)
 		if (strv_push(&o->args, argv[i]) < 0)
@@ -283,6 +295,11 @@ static const char usage_text[] =
 "       codex-sandbox build [OPTIONS]                  build the image (options under Image)\n"
 "       codex-sandbox doctor                           check the engine, image, nftables, E2B key\n"
 "       codex-sandbox attach ID                        reconnect to a kept E2B sandbox\n"
+"       codex-sandbox ps [--json]                      list the running sandboxes (both backends)\n"
+"       codex-sandbox allow ID ENTRY... [--save]       open egress of a running sandbox\n"
+"       codex-sandbox deny ID ENTRY...                 close it again\n"
+"       codex-sandbox blocked ID [--follow]            what its firewall blocked, how to open it\n"
+"       codex-sandbox help COMMAND                     the options of ps, allow, deny, blocked\n"
 "\n"
 "Project and Codex home (underscore spellings work too: --work_dir):\n"
 "  --work-dir PATH        project directory (default: current directory)\n"

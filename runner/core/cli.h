@@ -19,6 +19,10 @@ enum cs_command {
 	CMD_BUILD,   /* build the image */
 	CMD_DOCTOR,  /* check the setup */
 	CMD_ATTACH,  /* attach ID (E2B) */
+	CMD_PS,      /* ps [--json]: the running sandboxes (their words in args) */
+	CMD_ALLOW,   /* allow ID ENTRY... [--save] */
+	CMD_DENY,    /* deny ID ENTRY... */
+	CMD_BLOCKED, /* blocked ID [--follow] */
 	CMD_HELP,
 	CMD_VERSION,
 };
@@ -57,6 +61,9 @@ struct cs_opts {
 int cli_parse(int argc, char **argv, struct cs_opts *o, struct cs_err *err);
 void cli_free(struct cs_opts *o);
 const char *cli_command_name(enum cs_command c);
+/* Commands that take their own words (help, ps, allow, deny, blocked): every
+ * argument after the command word goes to args, unparsed. */
+bool cli_takes_words(enum cs_command c);
 void cli_usage(void);
 const char *cli_usage_text(void);
 /* The I-th long option (dash spelling) or command; NULL past the end. */

@@ -131,6 +131,12 @@ static void add_network(cJSON *root, const struct sandbox_plan *p)
 		allow_entry_format(&p->allow.v[i], e, sizeof e);
 		cJSON_AddItemToArray(a, cJSON_CreateString(e));
 	}
+	if (p->saved_allow.n) {
+		cJSON *s = cJSON_AddObjectToObject(net, "allowlist_saved");
+
+		cJSON_AddStringToObject(s, "file", p->saved_file);
+		strv_add_json(s, "entries", &p->saved_allow);
+	}
 	strv_add_json(net, "publish", &p->publish);
 	if (p->log_blocked)
 		cJSON_AddStringToObject(net, "log_blocked", p->log_blocked);

@@ -15,6 +15,7 @@
 #include "common/fdio.h"
 #include "common/util.h"
 #include "runner/core/plan_paths.h"
+#include "runner/core/plan_saved.h"
 
 #define RESOLV_CONF_MAX 65536
 
@@ -112,6 +113,8 @@ static int plan_allowlist(const struct cs_opts *o, struct sandbox_plan *p, struc
 	for (size_t i = 0; i < o->allow.n; i++)
 		if (allowlist_add_text(&p->allow, o->allow.v[i], "--allow", err) < 0)
 			return -1;
+	if (plan_saved(p, err) < 0)     /* allow --save, in the user's own config */
+		return -1;
 	for (size_t i = 0; i < p->allow.n; i++) {
 		char e[300];
 

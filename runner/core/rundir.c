@@ -61,7 +61,7 @@ void rundir_path(const struct rundir *r, const char *name, char *out, size_t out
 	snprintf(out, outsz, "%s/%s", r->dir, name);
 }
 
-static void run_base(char *out, size_t outsz)
+void rundir_base(char *out, size_t outsz)
 {
 	const char *xdg = cs_getenv("XDG_RUNTIME_DIR");
 
@@ -80,7 +80,7 @@ int rundir_create(struct rundir *r, const struct runner_identity *id, const stru
 	cleanup_free char *passwd = NULL, *group = NULL;
 
 	r->dir[0] = '\0';
-	run_base(base, sizeof base);
+	rundir_base(base, sizeof base);
 	if (private_dir(base, err) < 0)
 		return -1;
 	snprintf(r->dir, sizeof r->dir, "%s/%s", base, run_id);
@@ -187,7 +187,7 @@ void rundir_sweep(const struct runner_identity *self)
 	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
 
-	run_base(base, sizeof base);
+	rundir_base(base, sizeof base);
 	d = opendir(base);
 	while (d && (de = readdir(d))) {
 		char path[PATH_MAX + 300], pid[32], start[32], boot[64], pidns[64];

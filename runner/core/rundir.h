@@ -20,6 +20,9 @@ int rundir_create(struct rundir *r, const struct runner_identity *id, const stru
 		  struct cs_err *err);
 /* Remove run dirs of ours whose runner is gone (killed with SIGKILL). */
 void rundir_sweep(const struct runner_identity *self);
+/* Where this user's run dirs are (XDG_RUNTIME_DIR/codex-sandbox or
+ * /tmp/codex-sandbox-UID). */
+void rundir_base(char *out, size_t outsz);
 /* PATH of NAME inside the run dir. */
 void rundir_path(const struct rundir *r, const char *name, char *out, size_t outsz);
 void rundir_remove(struct rundir *r);

@@ -81,10 +81,11 @@ void plan_free(struct sandbox_plan *p)
 		&p->auth_file, &p->auth_found_by, &p->config_source, &p->config_found_by,
 		&p->effective_config, &p->prompts_source, &p->hook_host_path, &p->user_from,
 		&p->allow_text, &p->image, &p->template_id, &p->network, &p->dns,
-		&p->log_blocked, &p->name_base,
+		&p->log_blocked, &p->name_base, &p->saved_file,
 	};
 
 	plan_e2b_free(&p->e2b);
+	strv_free(&p->saved_allow);
 	plan_attach_free(&p->attach);
 	free_lists(p);
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)

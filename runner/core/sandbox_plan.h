@@ -30,6 +30,7 @@
 #define SANDBOX_APP_PREFIX   "/app"
 /* The firewall's DNS child runs as this uid; the sandbox user never may. */
 #define FIREWALL_DNS_UID     65353
+#define FIREWALL_CTL_DIR     "/run/codex-firewall"   /* the owner's private tmpfs: control.sock */
 #define DEFAULT_IMAGE        "codex-sandbox"
 #define DEFAULT_TEMPLATE     "codex"
 
@@ -101,6 +102,8 @@ struct sandbox_plan {
 	struct strv outside_writable; /* writable host paths outside WORK_DIR: need consent */
 	struct allowlist allow;
 	char *allow_text;          /* effective list, one entry per line */
+	char *saved_file;          /* where the entries saved for this project came from */
+	struct strv saved_allow;   /* those entries (runner/core/plan_saved.h) */
 	char *image;
 	bool image_is_default;
 	char *template_id;

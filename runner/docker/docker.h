@@ -4,9 +4,12 @@
 #ifndef CS_DOCKER_H
 #define CS_DOCKER_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/strv.h"
 #include "runner/core/plan.h"
@@ -41,5 +44,25 @@ int docker_image_codex_version(const char *image, char *out, size_t outsz);
 typedef void (*docker_report_fn)(const char *status, const char *what, const char *detail,
 				 const char *fix);
 void docker_doctor(docker_report_fn report);
+
+/* ---- running sandboxes: ps, allow, deny, blocked ------------------------ */
+
+struct docker_sandbox {
+	char id[33];                  /* the run id (label and run dir name) */
+	char owner[80];               /* its network owner container */
+	char work_dir[PATH_MAX];      /* the project */
+	char run_dir[PATH_MAX];       /* this user's own run dir (checked: no link) */
+	int64_t created;              /* seconds since the epoch */
+};
+
+/* The running local sandboxes of this user: a running network owner whose
+ * runner is alive and whose run dir is ours.  *OUT (free()) holds *N.
+ * Returns 0, or -1 with ERR (no engine). */
+int docker_sandboxes(struct docker_sandbox **out, size_t *n, struct cs_err *err);
+/* Exec `codex-firewall ctl OP ENTRIES...` in S's network owner (the
+ * control channel only the Engine API reaches); what it printed (bounded)
+ * into OUT.  Returns its exit status, or -1 with ERR. */
+int docker_fw_ctl(const struct docker_sandbox *s, const char *op, const struct strv *entries,
+		  struct buf *out, struct cs_err *err);
 
 #endif

@@ -69,6 +69,12 @@ cJSON *pod_owner_body(const struct sandbox_plan *p, const struct runner_identity
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--min-ttl"));
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(ttl));
 	}
+	/* the runner's control channel: a private tmpfs of the owner's own mount
+	 * namespace, which the sandbox (sharing only the network) never sees */
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(hc, "Tmpfs"), FIREWALL_CTL_DIR,
+				"rw,nosuid,nodev,noexec,mode=0700,size=64k");
+	cJSON_AddItemToArray(cmd, cJSON_CreateString("--control"));
+	cJSON_AddItemToArray(cmd, cJSON_CreateString(FIREWALL_CTL_DIR "/control.sock"));
 	{
 		char uid[16];
 

@@ -61,6 +61,9 @@ static int unknown_long_options(const char *text, char *first, size_t firstsz)
 		if (n == 0)
 			continue;   /* a bare "--" */
 		known = strcmp(word, "help") == 0 || strcmp(word, "version") == 0;
+		/* the options of ps, allow and blocked (runner/cmd_*.c parse them) */
+		known |= strcmp(word, "json") == 0 || strcmp(word, "save") == 0 ||
+			 strcmp(word, "follow") == 0;
 		for (size_t i = 0; !known && cli_option_at(i, &sh, &tv); i++)
 			known = strcmp(cli_option_at(i, &sh, &tv), word) == 0;
 		if (!known && bad++ == 0)

@@ -1,0 +1,195 @@
+#include "runner/core/plan_saved.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/atomic.h"
+#include "common/env.h"
+#include "common/fdio.h"
+#include "common/util.h"
+#include "runner/core/sandbox_plan.h"
+
+int saved_path(char *out, size_t outsz)
+{
+	const char *xdg = cs_getenv("XDG_CONFIG_HOME"), *home = cs_getenv("HOME");
+	int n;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(out, outsz, "%s/codex-sandbox/saved-allow.json", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(out, outsz, "%s/.config/codex-sandbox/saved-allow.json", home);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+static int bad_file(struct cs_err *err, const char *file, const char *why)
+{
+	cs_fail_status(err, CS_EXIT_FAIL, 0, "%s: %s", file, why);
+	return cs_hint(err, "fix or remove %s (written by codex-sandbox allow --save)", file);
+}
+
+int saved_parse(const char *text, const char *work_dir, const char *file, struct allowlist *al,
+		struct strv *out, struct cs_err *err)
+{
+	cleanup_json cJSON *root = cJSON_ParseWithLength(text, strlen(text));
+	const cJSON *proj, *list, *e;
+	char source[PATH_MAX + 64];
+	int n = 0;
+
+	if (!cJSON_IsObject(root))
+		return bad_file(err, file, "not a JSON object");
+	proj = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "projects"),
+						work_dir);
+	if (!proj)
+		return 0;
+	list = cJSON_GetObjectItemCaseSensitive(proj, "allow");
+	if (!cJSON_IsArray(list))
+		return bad_file(err, file, "the project's \"allow\" is not an array");
+	if (cJSON_GetArraySize(list) > SAVED_PER_PROJECT_MAX)
+		return bad_file(err, file, "more saved entries than the limit for one project");
+	snprintf(source, sizeof source, "saved for this project in %s", file);
+	cJSON_ArrayForEach(e, list) {
+		struct allow_entry one;
+		char canon[300];
+
+		if (!cJSON_IsString(e) || strlen(e->valuestring) > ALLOW_NAME_MAX + 2 ||
+		    strpbrk(e->valuestring, " \t\r\n,"))
+			return bad_file(err, file, "an entry that is not a short string");
+		/* one entry (or one @preset) per string, never a list in disguise */
+		if ((e->valuestring[0] != '@' && allow_entry_parse(e->valuestring, source, &one, err) < 0) ||
+		    allowlist_add_text(al, e->valuestring, source, err) < 0) {
+			err->status = CS_EXIT_FAIL;
+			return cs_hint(err, "fix or remove %s", file);
+		}
+		if (e->valuestring[0] == '@')
+			snprintf(canon, sizeof canon, "%s", e->valuestring);
+		else
+			allow_entry_format(&one, canon, sizeof canon);
+		if (out && strv_push(out, canon) < 0)
+			return cs_fail(err, ENOMEM, "out of memory");
+		n++;
+	}
+	return n;
+}
+
+static bool has_string(const cJSON *arr, const char *s)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, arr)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+			return true;
+	return false;
+}
+
+int saved_add(const char *text, const char *work_dir, const struct strv *entries, char **out,
+	      struct cs_err *err)
+{
+	cleanup_json cJSON *root = text ? cJSON_ParseWithLength(text, strlen(text)) : cJSON_CreateObject();
+	cJSON *projects, *proj, *list;
+
+	if (!cJSON_IsObject(root))
+		return cs_fail_status(err, CS_EXIT_FAIL, 0, "the saved entries file is not a JSON object");
+	cJSON_DeleteItemFromObjectCaseSensitive(root, "version");
+	cJSON_AddNumberToObject(root, "version", 1);
+	projects = cJSON_GetObjectItemCaseSensitive(root, "projects");
+	if (!cJSON_IsObject(projects)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(root, "projects");
+		projects = cJSON_AddObjectToObject(root, "projects");
+	}
+	proj = cJSON_GetObjectItemCaseSensitive(projects, work_dir);
+	if (!cJSON_IsObject(proj)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(projects, work_dir);
+		proj = cJSON_AddObjectToObject(projects, work_dir);
+	}
+	list = cJSON_GetObjectItemCaseSensitive(proj, "allow");
+	if (!cJSON_IsArray(list)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(proj, "allow");
+		list = cJSON_AddArrayToObject(proj, "allow");
+	}
+	for (size_t i = 0; list && i < entries->n; i++)
+		if (!has_string(list, entries->v[i]))
+			cJSON_AddItemToArray(list, cJSON_CreateString(entries->v[i]));
+	*out = list ? cJSON_Print(root) : NULL;
+	if (*out && strlen(*out) > SAVED_FILE_MAX) {
+		free(*out);
+		*out = NULL;
+		return cs_fail(err, EFBIG, "the saved entries would exceed %u bytes", SAVED_FILE_MAX);
+	}
+	return *out ? 0 : cs_fail(err, ENOMEM, "out of memory");
+}
+
+/* True when PATH lies inside WORK_DIR (as given, and as resolved). */
+static bool inside(const char *path, const char *work_dir)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	size_t n = strlen(work_dir);
+	char *slash;
+
+	if (strncmp(path, work_dir, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+		return true;
+	snprintf(dir, sizeof dir, "%s", path);
+	while ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if (realpath(dir, real))
+			return strncmp(real, work_dir, n) == 0 && (real[n] == '/' || real[n] == '\0');
+	}
+	return false;
+}
+
+int plan_saved(struct sandbox_plan *p, struct cs_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_free char *text = NULL;
+
+	if (!p->work_dir || saved_path(path, sizeof path) < 0)
+		return 0;
+	if (inside(path, p->work_dir)) {
+		fprintf(stderr, "codex-sandbox: ignoring %s: it lies inside the project\n", path);
+		return 0;
+	}
+	if (read_system_file(path, SAVED_FILE_MAX, &text, NULL) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		cs_fail_status(err, CS_EXIT_FAIL, errno, "reading %s (at most %u bytes)", path,
+			       SAVED_FILE_MAX);
+		return cs_hint(err, "fix or remove %s", path);
+	}
+	if (saved_parse(text, p->work_dir, path, &p->allow, &p->saved_allow, err) < 0)
+		return -1;
+	if (p->saved_allow.n && !(p->saved_file = strdup(path)))
+		return cs_fail(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+int saved_record(const char *work_dir, const struct strv *entries, char *path, size_t pathsz,
+		 struct cs_err *err)
+{
+	cleanup_free char *text = NULL, *new_text = NULL;
+	char dir[PATH_MAX];
+	struct allowlist check;
+	int r;
+
+	if (saved_path(path, pathsz) < 0)
+		return cs_fail(err, 0, "--save needs HOME or XDG_CONFIG_HOME (an absolute path)");
+	if (!work_dir[0] || inside(path, work_dir))
+		return cs_fail(err, 0, "--save would write %s inside the project %s", path, work_dir);
+	if (read_system_file(path, SAVED_FILE_MAX, &text, NULL) < 0 && errno != ENOENT)
+		return cs_fail(err, errno, "reading %s", path);
+	allowlist_init(&check);
+	r = text ? saved_parse(text, work_dir, path, &check, NULL, err) : 0;
+	allowlist_free(&check);
+	if (r < 0 || saved_add(text, work_dir, entries, &new_text, err) < 0)
+		return -1;
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mkdir(dir, 0700);
+	return atomic_write_path(path, new_text, strlen(new_text), &(struct atomic_opts){ .mode = 0600 },
+				 err);
+}
