@@ -3,7 +3,7 @@
  *   codex-firewall serve [--allow ENTRY]... [--upstream IP[#PORT]]... [--dns-uid UID]
  *                        [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]
  *                        [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]
- *                        [--guard-host IP]...
+ *                        [--guard-host IP]... [--flow-check on|off]
  *   codex-firewall check
  *
  * The stdout protocol is described in firewall/daemon.h.  This file only
@@ -22,7 +22,7 @@ static const char usage[] =
 	"usage: codex-firewall serve [--allow ENTRY]... [--upstream IP[#PORT]]... [--dns-uid UID]\n"
 	"                            [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]\n"
 	"                            [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]\n"
-	"                            [--guard-host IP]...\n"
+	"                            [--guard-host IP]... [--flow-check on|off]\n"
 	"       codex-firewall check\n";
 
 static int num(const char *opt, const char *s, unsigned long lo, unsigned long hi, uint32_t *out,
@@ -49,7 +49,7 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 
 		static const char *const known[] = { "--allow", "--upstream", "--listen", "--dns-uid",
 			"--extra-dns-uid", "--min-ttl", "--max-ttl", "--grace", "--max-addrs-per-name",
-			"--set-size", "--guard-host", NULL };
+			"--set-size", "--guard-host", "--flow-check", NULL };
 		bool is_known = false;
 
 		for (size_t k = 0; known[k]; k++)
@@ -92,6 +92,12 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 			r = num(o, v, 0, 86400, &cfg->grace, err);
 		} else if (strcmp(o, "--max-addrs-per-name") == 0) {
 			r = num(o, v, 1, DNS_MAX_ADDRS, &cfg->max_addrs, err);
+		} else if (strcmp(o, "--flow-check") == 0) {
+			if (strcmp(v, "on") && strcmp(v, "off")) {
+				cs_fail(err, 0, "--flow-check takes on or off, not '%.40s'", v);
+				return cs_hint(err, "see codex-firewall --help");
+			}
+			cfg->flow_check = strcmp(v, "on") == 0;
 		} else if (strcmp(o, "--set-size") == 0) {
 			r = num(o, v, 16, 1u << 20, &cfg->set_size, err);
 		} else {

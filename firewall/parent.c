@@ -17,6 +17,7 @@
 
 #include "firewall/dns.h"
 #include "firewall/emit.h"
+#include "firewall/parent_nfq.h"
 #include "firewall/privsep.h"
 #include "firewall/ruleset.h"
 
@@ -54,6 +55,8 @@ void fw_parent_fini(struct fw_parent *pp)
 	tally_free(&pp->upfail);
 	tally_free(&pp->names);
 	addrmap_free(&pp->amap);
+	fw_nfq_free(pp->nfq);
+	pp->nfq = NULL;
 }
 
 static bool may_emit(struct fw_parent *pp)
@@ -70,6 +73,11 @@ static bool may_emit(struct fw_parent *pp)
 	}
 	pp->suppressed++;
 	return false;
+}
+
+bool fw_parent_may_emit(struct fw_parent *pp)
+{
+	return may_emit(pp);
 }
 
 /* An element lives for the answer's TTL, but at least min_ttl, at most
@@ -268,8 +276,12 @@ static int on_burst(struct fw_parent *pp)
 	for (size_t i = 0; i < nm; i++) {
 		struct fw_ack ack = { m[i].seq, status[i] };
 
-		if (m[i].op == FW_OP_ALLOW)
-			(void)send(pp->priv_fd, &ack, sizeof ack, MSG_NOSIGNAL);
+		if (m[i].op != FW_OP_ALLOW)
+			continue;
+		if (status[i] == FW_ACK_OK)     /* this name may now serve on this address */
+			fw_nfq_learn(pp->nfq, m[i].name, (int)m[i].family, m[i].addr, now +
+				     (int64_t)(clamp_ttl(pp->cfg, m[i].ttl) + pp->cfg->grace) * 1000, now);
+		(void)send(pp->priv_fd, &ack, sizeof ack, MSG_NOSIGNAL);
 	}
 	return 0;
 }
@@ -297,8 +309,10 @@ static void conn_cb(void *ctx, int family, const unsigned char *addr, uint8_t pr
 		snprintf(name, sizeof name, ",\"name\":\"%s\"",
 			 emit_json_str(pp->names.v[e->name].key, j, sizeof j));
 	}
-	emit("SUMMARY {\"type\":\"conn\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
-	     "\"count\":%llu%s}", a, pn, port, (unsigned long long)packets, name);
+	/* UDP 443 to a DNS-learned address was refused by rule Q (QUIC) */
+	emit("SUMMARY {\"type\":\"%s\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
+	     "\"count\":%llu%s}", proto == 17 && port == 443 && e && e->expires_ms > 0 ? "quic-refused" : "conn", a, pn,
+	     port, (unsigned long long)packets, name);
 }
 
 static void summary(struct fw_parent *pp)
@@ -332,6 +346,7 @@ static void summary(struct fw_parent *pp)
 		emit("EVENT {\"type\":\"summary-failed\",\"message\":\"%s\"}",
 		     emit_json_str(line, jj, sizeof jj));
 	}
+	fw_nfq_summary(pp->nfq);
 	if (over || pp->suppressed)
 		emit("SUMMARY {\"type\":\"overflow\",\"dropped\":%llu,\"events_suppressed\":%llu}",
 		     (unsigned long long)over, (unsigned long long)pp->suppressed);
@@ -379,10 +394,11 @@ static bool on_signal(struct fw_parent *pp, char *why, size_t whysz)
 int fw_parent_loop(struct fw_parent *pp)
 {
 	for (;;) {
-		struct pollfd pfd[2] = { { pp->sig_fd, POLLIN, 0 }, { pp->priv_fd, POLLIN, 0 } };
+		struct pollfd pfd[3] = { { pp->sig_fd, POLLIN, 0 }, { pp->priv_fd, POLLIN, 0 },
+					 { fw_nfq_fd(pp->nfq), POLLIN, 0 } };
 		char why[200] = "", j[500];
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(why, sizeof why, "poll: %s", strerror(errno));
@@ -397,6 +413,8 @@ int fw_parent_loop(struct fw_parent *pp)
 		}
 		if (!why[0] && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && on_burst(pp) < 0)
 			snprintf(why, sizeof why, "the DNS filter closed its channel");
+		if (!why[0] && (pfd[2].revents & POLLIN))
+			fw_nfq_poll(pp->nfq);
 		if (why[0]) {
 			emit("EVENT {\"type\":\"fatal\",\"message\":\"%s; DNS is down, egress stays denied\"}",
 			     emit_json_str(why, j, sizeof j));
