@@ -50,6 +50,7 @@ struct fw_nfq {
 	struct flow_judge judge;
 	struct namemap pairs;
 	int64_t now_ms;                  /* of the packet being judged */
+	int64_t judge_ms;                /* when the flow being judged began */
 	int64_t swept_ms;
 	struct nfq_flow flows[FW_NFQ_FLOWS];
 	struct refusal refused[FW_NFQ_REFUSED_KEYS];
@@ -73,7 +74,7 @@ static bool learned(void *ctx, const char *name, int family, const unsigned char
 {
 	struct fw_nfq *n = ctx;
 
-	return namemap_has(&n->pairs, name, family, addr, n->now_ms);
+	return namemap_has(&n->pairs, name, family, addr, n->judge_ms);
 }
 
 static int kernel_verdict(void *ctx, uint32_t id, uint32_t verdict, bool set_mark, uint32_t mark)
@@ -339,6 +340,7 @@ static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
 		return;
 	}
 	/* data on the SYN (TCP Fast Open): judged like any other segment */
+	n->judge_ms = f->born_ms;
 	v = flowcheck_feed(&f->fc, t->seq + 1, t->payload, t->len);
 	if (v == FLOW_NEED_MORE)
 		decide(n, f, id, FLOW_REFUSE, FLOW_R_SEQUENCE);
@@ -376,6 +378,7 @@ void fw_nfq_packet(struct fw_nfq *n, uint32_t id, const uint8_t *pkt, size_t len
 		n->verdict(n->verdict_ctx, id, NF_ACCEPT, false, 0);
 		return;
 	}
+	n->judge_ms = f->born_ms;
 	v = flowcheck_feed(&f->fc, t.seq, t.payload, t.len);
 	if (v == FLOW_NEED_MORE && f->n_held < FW_NFQ_HELD)
 		f->held[f->n_held++] = id;

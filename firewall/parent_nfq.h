@@ -1,8 +1,12 @@
 /* The first-bytes check wired into the privileged parent (issue 12 item 4:
  * an opened address serves only its name).
  *
- * Rule F5 (firewall/ruleset.h) queues every packet a new TCP flow sends to
- * port 80 or 443 of a DNS-learned address until the flow has a verdict.
+ * Rules F5/F6 (firewall/ruleset.h) queue every packet a new TCP flow sends
+ * to port 80 or 443 of a DNS-learned address until the flow has a verdict.
+ * The name must have resolved to the address when the flow began (its SYN):
+ * a connection opened while allowed survives the element's expiry, as
+ * every other connection does (REQUIREMENTS R5.13), but its first bytes
+ * must come within FW_NFQ_STALE_MS.
  * Here: a table of pending flows (at most FW_NFQ_FLOWS, each holding at most
  * FW_NFQ_HELD packets, forgotten after FW_NFQ_STALE_MS), each judged by
  * firewall/flowcheck.h against the allowlist and the (name, address) pairs

@@ -203,11 +203,12 @@ static int dns_only_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg,
 	return 0;
 }
 
-/* F1-F5 (firewall/ruleset.h): the verdict of the first-bytes judge comes
+/* F1-F6 (firewall/ruleset.h): the verdict of the first-bytes judge comes
  * back as the packet mark of a repeated packet (NF_REPEAT) and becomes the
- * connection's mark; until then every packet a new flow sends to port 80
- * or 443 of a DNS-learned address (not an explicit entry) is queued to the
- * parent.  Only CAP_NET_ADMIN sets a packet mark (SO_MARK), which the
+ * connection's mark.  A new flow to port 80 or 443 of a DNS-learned address
+ * (not an explicit entry) is marked pending and queued, and stays queued by
+ * its mark until the verdict, even if the address's element expires
+ * meanwhile (its first bytes are judged all the same).  Only CAP_NET_ADMIN sets a packet mark (SO_MARK), which the
  * sandbox never has. */
 static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
 {
@@ -224,19 +225,22 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_reject(&rb, NFT_REJECT_TCP_RST, 0));
 	RULE("rule F4 refused flow: reset",
 	     e_ct_original(&rb); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_MARK_NO);
+	     e_meta(&rb, NFT_META_L4PROTO, NFT_REG_1); e_cmp8(&rb, NFT_REG_1, NFT_CMP_EQ, IPPROTO_TCP);
 	     e_reject(&rb, NFT_REJECT_TCP_RST, 0));
+	RULE("rule F5 flow waiting for its verdict: queue",
+	     e_ct_original(&rb); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_CT_PENDING); e_queue(&rb, cfg->queue_num));
 	for (int fam = 0; fam < 2; fam++)
 		for (size_t k = 0; k < sizeof ports / sizeof ports[0]; k++)
-			RULE(fam ? "rule F5 ipv6 first bytes to a DNS-learned address: queue" :
-			     "rule F5 ipv4 first bytes to a DNS-learned address: queue",
+			RULE(fam ? "rule F6 ipv6 new flow to a DNS-learned address: pending, queue" :
+			     "rule F6 ipv4 new flow to a DNS-learned address: pending, queue",
 			     e_nfproto(&rb, fam ? AF_INET6 : AF_INET);
 			     e_l4(&rb, IPPROTO_TCP, ports[k]);
 			     e_ct_original(&rb);
-			     e_ct_state(&rb, NF_CT_STATE_BIT(IP_CT_NEW) | NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
-			     e_ct_mark(&rb, NFT_CMP_NEQ, NFQ_MARK_OK);
+			     e_ct_state(&rb, NF_CT_STATE_BIT(IP_CT_NEW));
 			     e_daddr(&rb, fam ? AF_INET6 : AF_INET, NFT_REG_1);
 			     e_lookup(&rb, NFT_REG_1, fam ? SET_ALLOW6 : SET_ALLOW4);
 			     e_lookup_not(&rb, NFT_REG_1, fam ? SET_ALLOW6_NET : SET_ALLOW4_NET);
+			     e_ct_mark_set(&rb, NFQ_CT_PENDING);
 			     e_queue(&rb, cfg->queue_num));
 	return 0;
 }

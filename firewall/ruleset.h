@@ -24,10 +24,11 @@
  *      F2 meta mark & MASK == NO ct mark set NO jump record
  *      F3 meta mark & MASK == NO reject with tcp reset    (the judge said no)
  *      F4 ct direction original ct mark NO reject with tcp reset
- *      F5 per family and port 80/443: ct direction original ct state
- *         new,established ct mark != OK tcp dport P daddr @allowN
- *         daddr != @allowN_net queue      (DNS-learned, not listed: judged)
- *        (F1-F5 before 4: a flow stays queued while established, until the
+ *      F5 ct direction original ct mark PENDING queue   (still being judged)
+ *      F6 per family and port 80/443: ct direction original ct state new
+ *         tcp dport P daddr @allowN daddr != @allowN_net
+ *         ct mark set PENDING queue       (DNS-learned, not listed: judged)
+ *        (F1-F6 before 4: a flow stays queued while established, until the
  *        verdict marks its connection)
  *      4 ct state established,related accept
  *      5 ct state invalid drop
@@ -37,7 +38,7 @@
  *        accept   (IPv6 neighbour discovery stays on-link)
  *      Q  per family: udp dport 443 daddr @allowN daddr != @allowN_net
  *         goto dns_reject (QUIC to a DNS-learned address: record, refuse;
- *         clients fall back to TCP, where F5 judges the name)
+ *         clients fall back to TCP, where F6 judges the name)
  *      8 ip daddr @allow4, ip6 daddr @allow6, @allow4_net, @allow6_net accept
  *      9 jump record; meta l4proto tcp reject with tcp reset;
  *        reject with icmpx admin-prohibited
@@ -78,7 +79,7 @@ struct fw_ruleset_cfg {
 	bool delete_after;           /* append DELTABLE: validate everything, keep nothing */
 	bool extra_dns;              /* also let EXTRA_DNS_UID send udp/tcp 53 anywhere */
 	uint32_t extra_dns_uid;      /* (Docker's embedded resolver dials from the netns as root) */
-	bool flow_check;             /* rules F1-F5 and Q (an opened address serves only its name) */
+	bool flow_check;             /* rules F1-F6 and Q (an opened address serves only its name) */
 	uint16_t queue_num;          /* their NFQUEUE (FW_QUEUE_NUM) */
 };
 
