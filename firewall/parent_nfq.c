@@ -27,8 +27,7 @@ struct nfq_flow {
 	uint8_t saddr[16], daddr[16];
 	uint16_t sport, dport;
 	int64_t born_ms;
-	uint32_t held[FW_NFQ_HELD];
-	size_t n_held;
+	size_t segs;                     /* data segments judged so far */
 	struct flowcheck fc;
 };
 
@@ -134,7 +133,7 @@ int fw_nfq_open(struct fw_nfq *n, uint16_t num, struct cs_err *err)
 	/* room for every packet the flow table may hold, and then some */
 	int fd, rcvbuf = 4 << 20;
 
-	if (nfq_open(&n->q, num, FW_NFQ_FLOWS * (FW_NFQ_HELD + 1) * 2, err) < 0)
+	if (nfq_open(&n->q, num, FW_NFQ_FLOWS * 8, err) < 0)
 		return cs_hint(err, "the first-bytes check needs NFQUEUE (nfnetlink_queue); "
 			       "--flow-check off turns it off");
 	n->open = true;
@@ -253,16 +252,8 @@ static bool same_flow(const struct nfq_flow *f, const struct nfq_tcp *t)
 	       !memcmp(f->saddr, t->saddr, 16) && !memcmp(f->daddr, t->daddr, 16);
 }
 
-static void flow_drop_held(struct fw_nfq *n, struct nfq_flow *f)
-{
-	for (size_t i = 0; i < f->n_held; i++)
-		n->verdict(n->verdict_ctx, f->held[i], NF_DROP, false, 0);
-	f->n_held = 0;
-	f->used = false;
-}
-
-/* Forget flows pending for more than FW_NFQ_STALE_MS (their held packets
- * are dropped; the client's next packet finds no flow: refused). */
+/* Forget flows pending for more than FW_NFQ_STALE_MS (the client's next
+ * packet finds no flow: refused). */
 static void sweep(struct fw_nfq *n)
 {
 	if (n->now_ms - n->swept_ms < 1000)
@@ -270,7 +261,7 @@ static void sweep(struct fw_nfq *n)
 	n->swept_ms = n->now_ms;
 	for (size_t i = 0; i < FW_NFQ_FLOWS; i++)
 		if (n->flows[i].used && n->now_ms - n->flows[i].born_ms > FW_NFQ_STALE_MS)
-			flow_drop_held(n, &n->flows[i]);
+			n->flows[i].used = false;
 }
 
 static struct nfq_flow *find(struct fw_nfq *n, const struct nfq_tcp *t, bool create)
@@ -288,7 +279,7 @@ static struct nfq_flow *find(struct fw_nfq *n, const struct nfq_tcp *t, bool cre
 	if (!create || !free_slot)
 		return NULL;
 	free_slot->used = true;
-	free_slot->n_held = 0;
+	free_slot->segs = 0;
 	free_slot->family = t->family;
 	free_slot->sport = t->sport;
 	free_slot->dport = t->dport;
@@ -298,21 +289,18 @@ static struct nfq_flow *find(struct fw_nfq *n, const struct nfq_tcp *t, bool cre
 	return free_slot;
 }
 
-/* The flow's verdict: release or drop what it holds, answer packet ID. */
+/* The flow's verdict, carried by packet ID (the segment that completed
+ * the name): the flow leaves the table. */
 static void decide(struct fw_nfq *n, struct nfq_flow *f, uint32_t id, enum flow_verdict v,
 		   enum flow_reason why)
 {
+	f->used = false;
 	if (v == FLOW_ALLOW) {
-		for (size_t i = 0; i < f->n_held; i++)
-			n->verdict(n->verdict_ctx, f->held[i], NF_REPEAT, true, NFQ_MARK_OK);
 		n->verdict(n->verdict_ctx, id, NF_REPEAT, true, NFQ_MARK_OK);
-		f->n_held = 0;
-		f->used = false;
 		return;
 	}
 	if (why != FLOW_R_NONE)
 		record_refusal(n, f, why);
-	flow_drop_held(n, f);
 	n->verdict(n->verdict_ctx, id, NF_REPEAT, true, NFQ_MARK_NO);
 }
 
@@ -330,7 +318,7 @@ static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
 		refuse_packet(n, id);           /* table full: fail closed */
 		return;
 	}
-	f->n_held = 0;                          /* a resent SYN starts over */
+	f->segs = 0;                            /* a resent SYN starts over */
 	if (flowcheck_init(&f->fc, &n->judge, t->family, t->daddr, t->dport, t->seq) < 0) {
 		decide(n, f, id, FLOW_REFUSE, f->fc.reason);
 		return;
@@ -380,12 +368,12 @@ void fw_nfq_packet(struct fw_nfq *n, uint32_t id, const uint8_t *pkt, size_t len
 	}
 	n->judge_ms = f->born_ms;
 	v = flowcheck_feed(&f->fc, t.seq, t.payload, t.len);
-	if (v == FLOW_NEED_MORE && f->n_held < FW_NFQ_HELD)
-		f->held[f->n_held++] = id;
-	else if (v == FLOW_NEED_MORE)
-		decide(n, f, id, FLOW_REFUSE, FLOW_R_TOO_BIG);
-	else
+	if (v != FLOW_NEED_MORE)
 		decide(n, f, id, v, f->fc.reason);
+	else if (++f->segs >= FW_NFQ_SEGS)
+		decide(n, f, id, FLOW_REFUSE, FLOW_R_TOO_BIG);
+	else    /* its bytes are kept; the client sends it again (docs/DOCKER-NFT-NOTES.md 3.6) */
+		n->verdict(n->verdict_ctx, id, NF_DROP, false, 0);
 }
 
 static int on_packet(void *ctx, const struct nfq_pkt *p)

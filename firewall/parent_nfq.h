@@ -7,16 +7,20 @@
  * a connection opened while allowed survives the element's expiry, as
  * every other connection does (REQUIREMENTS R5.13), but its first bytes
  * must come within FW_NFQ_STALE_MS.
- * Here: a table of pending flows (at most FW_NFQ_FLOWS, each holding at most
- * FW_NFQ_HELD packets, forgotten after FW_NFQ_STALE_MS), each judged by
+ * Here: a table of pending flows (at most FW_NFQ_FLOWS, each judged from at
+ * most FW_NFQ_SEGS data segments, forgotten after FW_NFQ_STALE_MS), each
+ * judged by
  * firewall/flowcheck.h against the allowlist and the (name, address) pairs
  * learned from the DNS child's FW_OP_ALLOW messages (firewall/namemap.h).
- * A SYN or a pure ACK is accepted as it is (no bytes reach the server); a
- * segment with bytes is held until the verdict.  Then every held packet and
- * the deciding one go back with NF_REPEAT and the mark NFQ_MARK_OK (rule F1
- * marks the connection: its later packets never come here), or the held ones
- * are dropped and the deciding one repeated with NFQ_MARK_NO (F2 records,
- * F3 resets; F4 resets whatever the flow sends afterwards).  Anything not
+ * A SYN or a pure ACK is accepted as it is (no bytes reach the server).  A
+ * segment whose bytes do not complete the name is remembered and dropped:
+ * held, it would stall its sender (the kernel's TCP sends no more while
+ * its packet is queued: docs/DOCKER-NFT-NOTES.md 3.6), dropped, the client
+ * sends it again once the flow has its mark.  The segment that completes the
+ * name goes back with NF_REPEAT and the mark NFQ_MARK_OK (rule F1 marks the
+ * connection: its later packets, the resent ones too, never come here), or
+ * with NFQ_MARK_NO (F2 records, F3 resets; F4 resets whatever the flow sends
+ * afterwards).  Anything not
  * understood (not a whole TCP segment, a flow not in the table, the table
  * full, a FIN or RST before the verdict) is refused: fail closed.
  *
@@ -40,7 +44,7 @@
 #include "common/error.h"
 
 #define FW_NFQ_FLOWS 128
-#define FW_NFQ_HELD 32
+#define FW_NFQ_SEGS 32                /* data segments per flow before a verdict */
 #define FW_NFQ_STALE_MS 10000
 #define FW_NFQ_PAIRS 65536            /* (name, address) pairs remembered */
 #define FW_NFQ_REFUSED_KEYS 1024      /* distinct refusals in the summary */
