@@ -27,7 +27,7 @@ struct fw_config {
 	struct fw_upstream listen;      /* default 127.0.0.1#53 */
 	bool extra_dns;                 /* --extra-dns-uid given */
 	uint32_t extra_dns_uid;
-	bool flow_check;                /* --flow-check on|off (default on): rules F1-F6, Q */
+	bool flow_check;                /* --flow-check on|off (default on): rules F0-F6, Q */
 	struct guard guard;             /* the host's addresses (--guard-host); gateways join at start */
 	int64_t t0_us;                  /* process start (CLOCK_MONOTONIC), for READY's "ms" */
 };

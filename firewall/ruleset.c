@@ -214,7 +214,14 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 {
 	const char *chain = "output";
 	static const uint16_t ports[] = { 443, 80 };
+	uint32_t no = NFQ_MARK_NO;
 
+	/* the fast path first: a judged (or never judged) flow's packets leave
+	 * here, so F1-F6 cost a flow's first packets only */
+	RULE("rule F0 ct established,related, not pending or refused: accept",
+	     e_ct_state(&rb, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+	     e_ct_mark(&rb, NFT_CMP_NEQ, NFQ_CT_PENDING); e_cmp(&rb, NFT_REG_1, NFT_CMP_NEQ, &no, 4);
+	     e_verdict(&rb, NF_ACCEPT, NULL));
 	RULE("rule F1 judged ok: ct mark set ok accept",
 	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_OK); e_ct_mark_set(&rb, NFQ_MARK_OK);
 	     e_verdict(&rb, NF_ACCEPT, NULL));

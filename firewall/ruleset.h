@@ -20,6 +20,8 @@
  *        not carry another uid's packet; every such packet is judged alone)
  *      with flow_check (the first-bytes judge, firewall/parent_nfq.h; marks
  *      in firewall/nfq.h):
+ *      F0 ct state established,related ct mark != PENDING ct mark != NO
+ *         accept                          (the fast path of every judged flow)
  *      F1 meta mark & MASK == OK ct mark set OK accept   (the judge said yes)
  *      F2 meta mark & MASK == NO ct mark set NO jump record
  *      F3 meta mark & MASK == NO reject with tcp reset    (the judge said no)
@@ -28,8 +30,9 @@
  *      F6 per family and port 80/443: ct direction original ct state new
  *         tcp dport P daddr @allowN daddr != @allowN_net
  *         ct mark set PENDING queue       (DNS-learned, not listed: judged)
- *        (F1-F6 before 4: a flow stays queued while established, until the
- *        verdict marks its connection)
+ *        (F0-F6 before 4: a flow stays queued while established, until the
+ *        verdict marks its connection; 4 still passes the resets F3/F4 send,
+ *        reply direction, ct mark NO)
  *      4 ct state established,related accept
  *      5 ct state invalid drop
  *      6 oif lo accept
@@ -79,7 +82,7 @@ struct fw_ruleset_cfg {
 	bool delete_after;           /* append DELTABLE: validate everything, keep nothing */
 	bool extra_dns;              /* also let EXTRA_DNS_UID send udp/tcp 53 anywhere */
 	uint32_t extra_dns_uid;      /* (Docker's embedded resolver dials from the netns as root) */
-	bool flow_check;             /* rules F1-F6 and Q (an opened address serves only its name) */
+	bool flow_check;             /* rules F0-F6 and Q (an opened address serves only its name) */
 	uint16_t queue_num;          /* their NFQUEUE (FW_QUEUE_NUM) */
 };
 

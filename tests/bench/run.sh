@@ -6,6 +6,7 @@
 #   tty        100 MB through the attach on a PTY  vs  docker run -t
 #   rss        runner peak RSS  vs  the docker CLI
 #   firewall   READY time (10 vs 1000 entries), DNS filter latency and q/s
+#   flowcheck  bulk throughput and connection setup with the first-bytes check vs without
 #   codex      one-turn codex exec in the sandbox vs on the host (same server)
 #   e2b        create -> first PTY byte, runner vs the official SDK
 #
@@ -71,6 +72,11 @@ fi
 if want firewall && [ -x tests/bench/firewall.sh ]; then
     echo "--- firewall (tests/bench/firewall.sh, network namespaces)"
     tests/bench/firewall.sh 2>&1 | sed 's/^/  /'
+fi
+
+if want flowcheck && [ -x tests/bench/flowcheck.sh ]; then
+    echo "--- flowcheck (tests/bench/flowcheck.sh, network namespaces)"
+    tests/bench/flowcheck.sh 2>&1 | grep -v '^1\.\.0$' | sed 's/^/  /'
 fi
 
 if want codex; then
