@@ -96,7 +96,7 @@ int namemap_put(struct namemap *m, const char *name, int family, const uint8_t *
 			p->expires_ms = expires_ms;
 		return 0;
 	}
-	if (m->n >= m->max) {
+	if (m->n == m->max) {
 		sweep(m, now_ms);
 		if (m->n >= m->max) {
 			m->dropped++;

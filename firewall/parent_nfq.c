@@ -88,13 +88,13 @@ static int kernel_verdict(void *ctx, uint32_t id, uint32_t verdict, bool set_mar
 	return 0;
 }
 
-struct fw_nfq *fw_nfq_new(const struct allowlist *al)
+struct fw_nfq *fw_nfq_new(const struct allowlist *al, size_t pairs)
 {
 	struct fw_nfq *n = calloc(1, sizeof *n);
 
 	if (!n)
 		return NULL;
-	if (namemap_init(&n->pairs, FW_NFQ_PAIRS) < 0) {
+	if (namemap_init(&n->pairs, pairs) < 0) {
 		free(n);
 		return NULL;
 	}
@@ -304,9 +304,12 @@ static void decide(struct fw_nfq *n, struct nfq_flow *f, uint32_t id, enum flow_
 	n->verdict(n->verdict_ctx, id, NF_REPEAT, true, NFQ_MARK_NO);
 }
 
+/* A packet with no flow to judge it by: F2/F3 refuse it. */
 static void refuse_packet(struct fw_nfq *n, uint32_t id)
 {
-	n->verdict(n->verdict_ctx, id, NF_REPEAT, true, NFQ_MARK_NO);
+	uint32_t no = NFQ_MARK_NO;
+
+	n->verdict(n->verdict_ctx, id, NF_REPEAT, true, no);
 }
 
 static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
@@ -409,7 +412,7 @@ int fw_nfq_start(struct fw_nfq **out, const struct fw_config *cfg, fw_nfq_may_em
 {
 	if (!cfg->flow_check)
 		return 0;
-	if (!(*out = fw_nfq_new(&cfg->al)))
+	if (!(*out = fw_nfq_new(&cfg->al, FW_NFQ_PAIRS)))
 		return cs_fail(err, ENOMEM, "allocating the flow table");
 	fw_nfq_set_emit(*out, may_emit, ctx);
 	return fw_nfq_open(*out, FW_QUEUE_NUM, err);

@@ -46,7 +46,7 @@
 #define FW_NFQ_FLOWS 128
 #define FW_NFQ_SEGS 32                /* data segments per flow before a verdict */
 #define FW_NFQ_STALE_MS 10000
-#define FW_NFQ_PAIRS 65536            /* (name, address) pairs remembered */
+#define FW_NFQ_PAIRS 16384            /* (name, address) pairs remembered */
 #define FW_NFQ_REFUSED_KEYS 1024      /* distinct refusals in the summary */
 
 struct fw_nfq;
@@ -57,9 +57,10 @@ typedef int (*fw_nfq_verdict_fn)(void *ctx, uint32_t id, uint32_t verdict, bool 
 /* May an EVENT line be written now (the parent's rate limit)? */
 typedef bool (*fw_nfq_may_emit_fn)(void *ctx);
 
-/* A check judging against AL (which must outlive it; it may change).
- * NULL on ENOMEM. */
-struct fw_nfq *fw_nfq_new(const struct allowlist *al);
+/* A check judging against AL (which must outlive it; it may change),
+ * remembering at most PAIRS (name, address) pairs (FW_NFQ_PAIRS).  NULL on
+ * ENOMEM. */
+struct fw_nfq *fw_nfq_new(const struct allowlist *al, size_t pairs);
 void fw_nfq_free(struct fw_nfq *n);
 void fw_nfq_set_verdict(struct fw_nfq *n, fw_nfq_verdict_fn fn, void *ctx);
 void fw_nfq_set_emit(struct fw_nfq *n, fw_nfq_may_emit_fn fn, void *ctx);

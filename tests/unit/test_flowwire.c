@@ -322,7 +322,7 @@ int main(void)
 	plan(46);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
-	n = fw_nfq_new(&al);
+	n = fw_nfq_new(&al, 1024);
 	ok(n != NULL, "a check");
 	fw_nfq_set_verdict(n, recorder, NULL);
 	fw_nfq_set_emit(n, no_emit, NULL);
@@ -333,7 +333,7 @@ int main(void)
 	fw_nfq_learn(NULL, "allowed.test", AF_INET6, v6, 1000000, 0);
 	test_flows(n);
 	fw_nfq_free(n);
-	n = fw_nfq_new(&al);
+	n = fw_nfq_new(&al, 1024);
 	fw_nfq_set_verdict(n, recorder, NULL);
 	fw_nfq_set_emit(n, no_emit, NULL);
 	test_bounds(n);
