@@ -214,7 +214,10 @@ await check('Connect-Timeout-Ms on Start: end-stream deadline_exceeded and the p
 
 await check('tag selector: Connect by tag, output with no subscriber is dropped, SendInput/Update/SendSignal by tag', async () => {
   // B is printed while nothing is attached; the marker file says it was.
-  const script = 'read x; echo "A$x"; read z; echo B; touch "$HOME/b-done"; read y; echo "C$y"; sleep 30'
+  // The emulator reads the pipe asynchronously: the marker comes a second
+  // later, or under load B could still sit in the pipe when Connect attaches
+  // (then it is not "output with no subscriber" and is rightly delivered).
+  const script = 'read x; echo "A$x"; read z; echo B; sleep 1; touch "$HOME/b-done"; read y; echo "C$y"; sleep 30'
   const st = stream(sb, 'Start', { process: { cmd: '/bin/bash', args: ['-c', script] }, tag: 'codex', stdin: true })
   const first = collect(st, (e, evs) => evs.some((x) => x.msg.event && x.msg.event.data && unb64(x.msg.event.data.stdout || '').includes('A1')))
   await waitFor(() => running((p) => p.tag === 'codex'), 3000, 'the tagged process')
