@@ -16,7 +16,7 @@
 # bulk HTTP throughput and connection setup through the sandbox's namespace
 # with the check and without it (--flow-check off), in the same run.
 . "$(dirname "$0")/../lib/common.sh"
-if [ -n "${BENCH_ONLY:-}" ]; then plan 0; else plan 27; fi
+if [ -n "${BENCH_ONLY:-}" ]; then plan 0; else plan 29; fi
 HERE=$ROOT/tests/integration
 FW=${FW:-$ROOT/bin/codex-firewall}
 PY=/usr/bin/python3
@@ -190,6 +190,17 @@ check "the summary counts the refused flows" grep -q \
 check "the summary names QUIC refusals" grep -q '^SUMMARY {"type":"quic-refused","addr":"198.51.100.10","proto":"udp","port":443' "$TMP/fw.out"
 check "the firewall wrote nothing on stderr" test ! -s "$TMP/fw.out.err"
 [ -s "$TMP/fw.out.err" ] && diag "$(head -5 "$TMP/fw.out.err")"
+
+# ---- expiry cannot skip the judge: connect while the address is open, wait
+# until its element (and the name's pair) expired, then speak
+start_fw "$TMP/short.out" --min-ttl 0 --max-ttl 1 --grace 0 "${ALLOW[@]}"
+asuser curl -sS -o /dev/null --max-time 5 http://allowed.test/ 2>/dev/null
+r=$(tlshello 198.51.100.10 other.test 0 2000 2.5)
+check "connected while open, SNI other.test after the element expired: still judged, reset ($r)" [ "$r" = reset ]
+asuser curl -sS -o /dev/null --max-time 5 http://allowed.test/ 2>/dev/null
+r=$(tlshello 198.51.100.10 allowed.test 0 2000 2.5)
+check "...SNI allowed.test: judged by when the flow began, served ($r)" grep -q '^answered' <<<"$r"
+stop_fw
 
 # ---- off: the old behaviour (every name on an opened address) ----------------------
 start_fw "$TMP/off.out" --flow-check off "${ALLOW[@]}"

@@ -2,7 +2,9 @@
 """Client probes for tests/integration/46-one-name.sh (run as an
 unprivileged uid in the sandbox's namespace).  One line each:
 
-  hello ADDR NAME PAD CHUNK   a hand-made TLS ClientHello with server_name
+  hello ADDR NAME PAD CHUNK [WAIT]
+                              (after connecting, WAIT seconds of silence first)
+                              a hand-made TLS ClientHello with server_name
                               NAME and PAD bytes of padding, sent CHUNK bytes
                               per TCP segment (TCP_NODELAY, 5 ms apart: the
                               whole hello goes out within the initial window
@@ -41,9 +43,10 @@ def client_hello(name, pad):
     return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
 
 
-def hello(addr, name, pad, chunk):
+def hello(addr, name, pad, chunk, wait=0.0):
     data = client_hello(name, pad)
-    s = socket.create_connection((addr, 443), timeout=float(os.environ.get("HELLO_TIMEOUT", "5")))
+    s = socket.create_connection((addr, 443), timeout=5)
+    time.sleep(wait)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         for i in range(0, len(data), chunk):
@@ -91,7 +94,8 @@ def main():
     cmd = sys.argv[1]
     try:
         if cmd == "hello":
-            print(hello(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+            wait = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
+            print(hello(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), wait))
         elif cmd == "udp":
             print(udp(sys.argv[2]))
         elif cmd == "setup":
