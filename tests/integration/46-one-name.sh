@@ -16,7 +16,7 @@
 # bulk HTTP throughput and connection setup through the sandbox's namespace
 # with the check and without it (--flow-check off), in the same run.
 . "$(dirname "$0")/../lib/common.sh"
-if [ -n "${BENCH_ONLY:-}" ]; then plan 0; else plan 29; fi
+if [ -n "${BENCH_ONLY:-}" ]; then plan 0; else plan 30; fi
 HERE=$ROOT/tests/integration
 FW=${FW:-$ROOT/bin/codex-firewall}
 PY=/usr/bin/python3
@@ -109,7 +109,9 @@ if [ -n "${BENCH_ONLY:-}" ]; then
             start_fw "$TMP/bench.out" --flow-check $mode "${ALLOW[@]}"
             grep -q "^READY " "$TMP/bench.out" || bail "the firewall did not start ($mode): $(head -c 300 "$TMP/bench.out")"
             asuser curl -s -o /dev/null http://allowed.test/ || bail "allowed.test not reachable ($mode)"
+            q0=$(ins awk '$1 == 197 { print $8 }' /proc/net/netfilter/nfnetlink_queue)
             tp[$mode]+="$(asuser curl -s -o /dev/null -w '%{speed_download}' "http://allowed.test/big?mb=$MB") "
+            [ $mode = on ] && queued_bulk=$(( $(ins awk '$1 == 197 { print $8 }' /proc/net/netfilter/nfnetlink_queue) - q0 ))
             st[$mode]+="$(asuser "$PY" "$HERE/fwtest_hello.py" setup 198.51.100.10 allowed.test 200 | awk '{print $2}') "
             stop_fw
         done
@@ -119,6 +121,7 @@ if [ -n "${BENCH_ONLY:-}" ]; then
     on=$(best <<<"${tp[on]}"); off=$(best <<<"${tp[off]}")
     printf 'flowcheck: bulk HTTP %s MiB, best of 5   %8s MiB/s  without the check %8s MiB/s  ratio %s (goal >= 0.95)\n' \
         "$MB" "$on" "$off" "$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
+    echo "flowcheck: packets the check saw of one $MB MiB connection: $queued_bulk (the rest ran in the kernel)"
     on=$(med <<<"${st[on]}"); off=$(med <<<"${st[off]}")
     printf 'flowcheck: connection setup, median      %8s ms     without the check %8s ms     delta %+.3f ms (goal <= +0.2)\n' \
         "$on" "$off" "$(awk -v a="$on" -v b="$off" 'BEGIN { print a - b }')"
@@ -178,8 +181,14 @@ r=$(asuser "$PY" "$HERE/fwtest_hello.py" udp 203.0.113.7)
 check "UDP 443 to an explicit address: passes ($r)" [ "$r" = echo ]
 
 # ---- after the verdict: the flow runs in the kernel -----------------------------
+# the queue's packet ids (/proc/net/netfilter/nfnetlink_queue, per namespace)
+queued() { ins awk '$1 == 197 { print $8 }' /proc/net/netfilter/nfnetlink_queue; }
+before=$(queued)
 r=$(c https://allowed.test/big?mb=64)
+after=$(queued)
 check "after the verdict a 64 MiB transfer completes ($r)" [ "$r" = "200 67108864" ]
+check "...in the kernel: $((after - before)) packets queued for the whole connection" \
+    test -n "$before" -a "$((after - before))" -le 6
 r=$(asuser curl -sS --max-time 20 -o /dev/null -w '%{size_download}' http://allowed.test/big?mb=64 2>&1)
 check "...and over HTTP ($r)" [ "$r" = 67108864 ]
 
