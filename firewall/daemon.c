@@ -172,7 +172,8 @@ static int serve_start(struct fw_parent *pp, struct fw_config *cfg, bool *loaded
 		return -1;
 	}
 	/* the queue is bound before the rules that feed it exist */
-	if (fw_nfq_start(&pp->nfq, cfg, parent_may_emit, pp, err) < 0 || fw_table_load(&pp->nl, &rc, err) < 0)
+	if (fw_nfq_start(&pp->nfq, cfg, parent_may_emit, pp, err) < 0 ||
+	    fw_table_load(&pp->nl, &rc, err) < 0)
 		return -1;
 	*loaded = true;
 	if (fw_child_start(pp, cfg, udp, tcp, err) < 0)

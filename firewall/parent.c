@@ -295,6 +295,7 @@ static void conn_cb(void *ctx, int family, const unsigned char *addr, uint8_t pr
 			 proto == 58 ? "icmpv6" : NULL;
 	uint8_t key[16] = { 0 };
 	struct addr_ent *e;
+	bool quic;
 
 	memcpy(key, addr, family == AF_INET ? 4 : 16);
 	inet_ntop(family, key, a, sizeof a);
@@ -310,9 +311,10 @@ static void conn_cb(void *ctx, int family, const unsigned char *addr, uint8_t pr
 			 emit_json_str(pp->names.v[e->name].key, j, sizeof j));
 	}
 	/* UDP 443 to a DNS-learned address was refused by rule Q (QUIC) */
+	quic = proto == 17 && port == 443 && e && e->expires_ms > 0;
 	emit("SUMMARY {\"type\":\"%s\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
-	     "\"count\":%llu%s}", proto == 17 && port == 443 && e && e->expires_ms > 0 ? "quic-refused" : "conn", a, pn,
-	     port, (unsigned long long)packets, name);
+	     "\"count\":%llu%s}", quic ? "quic-refused" : "conn", a, pn, port,
+	     (unsigned long long)packets, name);
 }
 
 static void summary(struct fw_parent *pp)
