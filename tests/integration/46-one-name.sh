@@ -105,7 +105,9 @@ if [ -n "${BENCH_ONLY:-}" ]; then
     MB=${BENCH_MB:-512}
     declare -A tp st
     for round in 1 2 3 4 5; do
-        for mode in on off; do
+        order="on off"
+        [ $((round % 2)) = 0 ] && order="off on"    # neither always goes first
+        for mode in $order; do
             start_fw "$TMP/bench.out" --flow-check $mode "${ALLOW[@]}"
             grep -q "^READY " "$TMP/bench.out" || bail "the firewall did not start ($mode): $(head -c 300 "$TMP/bench.out")"
             asuser curl -s -o /dev/null http://allowed.test/ || bail "allowed.test not reachable ($mode)"
