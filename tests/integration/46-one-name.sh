@@ -123,6 +123,7 @@ if [ -n "${BENCH_ONLY:-}" ]; then
     on=$(best <<<"${tp[on]}"); off=$(best <<<"${tp[off]}")
     printf 'flowcheck: bulk HTTP %s MiB, best of 5   %8s MiB/s  without the check %8s MiB/s  ratio %s (goal >= 0.95)\n' \
         "$MB" "$on" "$off" "$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
+    echo "flowcheck: samples (bytes/s) with: ${tp[on]}; without: ${tp[off]}"
     echo "flowcheck: packets the check saw of one $MB MiB connection: $queued_bulk (the rest ran in the kernel)"
     on=$(med <<<"${st[on]}"); off=$(med <<<"${st[off]}")
     printf 'flowcheck: connection setup, median      %8s ms     without the check %8s ms     delta %+.3f ms (goal <= +0.2)\n' \
