@@ -221,6 +221,21 @@ static void test_flows(struct fw_nfq *n)
 		feed(n, tcp4("198.51.100.10", 40010, 443, ACK, 101 + i * 10, h + i * 10, 10), 30);
 	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "%d segments and still no name: no", FW_NFQ_SEGS);
 
+	/* two flows pending at once, interleaved: each keeps its own bytes */
+	open_flow(n, "198.51.100.10", 40020, 443, 100, 30);
+	open_flow(n, "198.51.100.10", 40021, 443, 500, 30);
+	hl = hello(h, "other.test", 3000);
+	feed(n, tcp4("198.51.100.10", 40020, 443, ACK, 101, h, 1000), 30);
+	{
+		static uint8_t h2[2000];
+		size_t hl2 = hello(h2, "allowed.test", 0);
+
+		feed(n, tcp4("198.51.100.10", 40021, 443, ACK | PSH, 501, h2, hl2), 30);
+		ok(said(NF_REPEAT, true, NFQ_MARK_OK), "two flows pending: the second's hello allowed.test: ok");
+	}
+	feed(n, tcp4("198.51.100.10", 40020, 443, ACK | PSH, 1101, h + 1000, hl - 1000), 30);
+	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "...the first's, completed after it, other.test: no");
+
 	/* HTTP on port 80 */
 	open_flow(n, "198.51.100.10", 40011, 80, 100, 30);
 	feed(n, tcp4("198.51.100.10", 40011, 80, ACK | PSH, 101, req, strlen(req)), 30);
@@ -319,7 +334,7 @@ int main(void)
 	struct fw_nfq *n;
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x80 };
 
-	plan(46);
+	plan(48);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
 	n = fw_nfq_new(&al, 1024);
