@@ -276,7 +276,7 @@ static int on_burst(struct fw_parent *pp)
 	for (size_t i = 0; i < nm; i++) {
 		struct fw_ack ack = { m[i].seq, status[i] };
 
-		if (m[i].op != FW_OP_ALLOW)
+		if (m[i].op != FW_OP_ALLOW)     /* notes get no ack */
 			continue;
 		if (status[i] == FW_ACK_OK)     /* this name may now serve on this address */
 			fw_nfq_learn(pp->nfq, m[i].name, (int)m[i].family, m[i].addr, now +
