@@ -325,6 +325,22 @@ static void test_namemap(void)
 	   namemap_has(&m, "late.example", AF_INET, shared, 160), "expired pairs make room when full");
 	ok(namemap_has(&m, "n0.example", AF_INET, shared, 160), "...the live ones stay");
 	namemap_free(&m);
+	{
+		uint8_t ad[4] = { 192, 0, 2, 0 };
+		int wrong = 0;
+
+		namemap_init(&m, 4);
+		for (int i = 1; i <= 4; i++) {
+			ad[3] = (uint8_t)i;
+			namemap_put(&m, "n.example", AF_INET, ad, 100, 0);
+		}
+		for (int i = 5; i < 60; i++) {
+			ad[3] = (uint8_t)i;
+			wrong += namemap_has(&m, "n.example", AF_INET, ad, 1);
+		}
+		ok(wrong == 0, "a full map: the name's other addresses are not its (%d wrong)", wrong);
+		namemap_free(&m);
+	}
 }
 
 int main(void)
@@ -334,7 +350,7 @@ int main(void)
 	struct fw_nfq *n;
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x80 };
 
-	plan(48);
+	plan(49);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
 	n = fw_nfq_new(&al, 1024);
