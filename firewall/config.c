@@ -18,6 +18,7 @@ void fw_config_defaults(struct fw_config *cfg)
 	cfg->grace = 60;
 	cfg->max_addrs = 32;
 	cfg->set_size = 65536;
+	cfg->flow_check = true;
 	cfg->listen.family = AF_INET;
 	cfg->listen.addr[0] = 127;
 	cfg->listen.addr[3] = 1;

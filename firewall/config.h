@@ -27,6 +27,7 @@ struct fw_config {
 	struct fw_upstream listen;      /* default 127.0.0.1#53 */
 	bool extra_dns;                 /* --extra-dns-uid given */
 	uint32_t extra_dns_uid;
+	bool flow_check;                /* --flow-check on|off (default on): rules F0-F6, Q */
 	struct guard guard;             /* the host's addresses (--guard-host); gateways join at start */
 	char sandbox_id[65];            /* --sandbox-id: what `codex-sandbox allow` takes; "" unknown */
 	const char *control_path;       /* --control: the runner's channel (firewall/control.h) */

@@ -18,6 +18,7 @@
 #include "firewall/emit.h"
 #include "firewall/nl.h"
 #include "firewall/parent.h"
+#include "firewall/parent_nfq.h"
 #include "firewall/privsep.h"
 #include "firewall/table.h"
 #include "common/fdio.h"
@@ -43,7 +44,8 @@ int fw_check(void)
 	struct fw_upstream up = { AF_INET, { 192, 0, 2, 53 }, 53 }, lis = { AF_INET, { 127, 0, 0, 1 }, 53 };
 	struct fw_ruleset_cfg rc = { .table = FW_CHECK_TABLE, .dns_uid = 65353, .up = &up, .n_up = 1,
 		.listen = &lis,
-		.set_size = 16, .blocked_size = 16, .default_timeout_ms = 1000, .delete_after = true };
+		.set_size = 16, .blocked_size = 16, .default_timeout_ms = 1000, .delete_after = true,
+		.flow_check = true, .queue_num = FW_QUEUE_NUM };
 
 	allowlist_init(&al);
 	rc.al = &al;
@@ -143,6 +145,11 @@ static int serve_prepare(struct fw_parent *pp, struct fw_config *cfg, struct cs_
 	return serve_upstreams(cfg, err);
 }
 
+static bool parent_may_emit(void *pp)
+{
+	return fw_parent_may_emit(pp);
+}
+
 /* Bind, load the table, fork the child, drop to CAP_NET_ADMIN, wait for
  * the child's READY.  *LOADED tells whether the table went in. */
 static int serve_start(struct fw_parent *pp, struct fw_config *cfg, bool *loaded,
@@ -152,7 +159,8 @@ static int serve_start(struct fw_parent *pp, struct fw_config *cfg, bool *loaded
 		.up = cfg->up, .n_up = cfg->n_up, .listen = &cfg->listen,
 		.set_size = cfg->set_size, .blocked_size = 4096,
 		.default_timeout_ms = ((uint64_t)cfg->max_ttl + cfg->grace) * 1000,
-		.extra_dns = cfg->extra_dns, .extra_dns_uid = cfg->extra_dns_uid };
+		.extra_dns = cfg->extra_dns, .extra_dns_uid = cfg->extra_dns_uid,
+		.flow_check = cfg->flow_check, .queue_num = FW_QUEUE_NUM };
 	int udp cleanup_close = -1, tcp cleanup_close = -1;
 
 	/* Bind first: a second instance (address in use) must fail before it
@@ -164,7 +172,9 @@ static int serve_start(struct fw_parent *pp, struct fw_config *cfg, bool *loaded
 		fw_table_hint(err);
 		return -1;
 	}
-	if (fw_table_load(&pp->nl, &rc, err) < 0)
+	/* the queue is bound before the rules that feed it exist */
+	if (fw_nfq_start(&pp->nfq, cfg, parent_may_emit, pp, err) < 0 ||
+	    fw_table_load(&pp->nl, &rc, err) < 0)
 		return -1;
 	*loaded = true;
 	if (fw_child_start(pp, cfg, udp, tcp, err) < 0)

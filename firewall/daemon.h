@@ -17,11 +17,18 @@
  *         (firewall/parent_conn.h); a line per new key or grown counter,
  *         count = packets since that key's previous line
  *   EVENT {"type":"insert-failed","message":"..."}                 (set full...)
+ *   EVENT {"type":"flow-refused","addr":"198.51.100.10","port":443,"proto":"tcp",
+ *          "name":"other.test","reason":"TLS name other.test not allowed"}
+ *         (first-bytes check, firewall/parent_nfq.h; "name" absent when the flow
+ *         named none: "no SNI", "no Host header", "malformed"...)
  *   EVENT {"type":"fatal","message":"..."}      the DNS filter died; exit 1
  *   SUMMARY {"type":"dns-refused","name":"x.org","qtype":"A","count":3}
  *   SUMMARY {"type":"dns-rebind","name":"n","addr":"10.0.0.1","count":1}
  *   SUMMARY {"type":"dns-upstream-failed","name":"n","count":2}
  *   SUMMARY {"type":"conn","addr":"203.0.113.5","proto":"tcp","port":443,"count":3[,"name":"n"]}
+ *           (type "quic-refused" for udp/443 to a DNS-learned address)
+ *   SUMMARY {"type":"flow-refused","addr":..,"port":443,"proto":"tcp"[,"name":..],"reason":..,"count":2}
+ *   SUMMARY {"type":"flow-overflow","refusals_uncounted":N,"pairs_dropped":M}
  *   SUMMARY {"type":"overflow","dropped":N}     keys that did not fit the tables
  *   BYE                                         after SIGTERM/SIGINT, exit 0
  */

@@ -4,6 +4,7 @@
  *                        [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]
  *                        [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]
  *                        [--guard-host IP]... [--sandbox-id ID] [--control PATH]
+ *                        [--flow-check on|off]
  *   codex-firewall ctl [--control PATH] allow|deny ENTRY... | list
  *   codex-firewall check
  *
@@ -25,6 +26,7 @@ static const char usage[] =
 	"                            [--min-ttl S] [--max-ttl S] [--grace S] [--max-addrs-per-name N]\n"
 	"                            [--set-size N] [--listen IP[#PORT]] [--extra-dns-uid UID]\n"
 	"                            [--guard-host IP]... [--sandbox-id ID] [--control PATH]\n"
+	"                            [--flow-check on|off]\n"
 	"       codex-firewall ctl [--control PATH] allow|deny ENTRY... | list\n"
 	"       codex-firewall check\n";
 
@@ -52,7 +54,7 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 
 		static const char *const known[] = { "--allow", "--upstream", "--listen", "--dns-uid",
 			"--extra-dns-uid", "--min-ttl", "--max-ttl", "--grace", "--max-addrs-per-name",
-			"--set-size", "--guard-host", "--sandbox-id", "--control", NULL };
+			"--set-size", "--guard-host", "--sandbox-id", "--control", "--flow-check", NULL };
 		bool is_known = false;
 
 		for (size_t k = 0; known[k]; k++)
@@ -99,6 +101,12 @@ static int parse_serve(int argc, char **argv, struct fw_config *cfg, struct cs_e
 			r = num(o, v, 0, 86400, &cfg->grace, err);
 		} else if (strcmp(o, "--max-addrs-per-name") == 0) {
 			r = num(o, v, 1, DNS_MAX_ADDRS, &cfg->max_addrs, err);
+		} else if (strcmp(o, "--flow-check") == 0) {
+			if (strcmp(v, "on") && strcmp(v, "off")) {
+				cs_fail(err, 0, "--flow-check takes on or off, not '%.40s'", v);
+				return cs_hint(err, "see codex-firewall --help");
+			}
+			cfg->flow_check = strcmp(v, "on") == 0;
 		} else if (strcmp(o, "--set-size") == 0) {
 			r = num(o, v, 16, 1u << 20, &cfg->set_size, err);
 		} else {

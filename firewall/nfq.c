@@ -18,15 +18,16 @@
 
 /* The rules, in output-chain order (firewall/ruleset.h numbers them). */
 static const char rule_text[] =
-	"# before rule 4 (ct state established,related accept), after rules 1-3 (dns_only):\n"
+	"# after dns_only's gotos, before ct state established,related accept:\n"
 	"meta mark & 0x00c50000 == 0x00c10000 ct mark set 0x00c10000 accept\n"
 	"meta mark & 0x00c50000 == 0x00c40000 ct mark set 0x00c40000 jump record\n"
-	"meta mark & 0x00c50000 == 0x00c40000 meta l4proto tcp reject with tcp reset\n"
+	"meta mark & 0x00c50000 == 0x00c40000 reject with tcp reset\n"
 	"ct direction original ct mark 0x00c40000 meta l4proto tcp reject with tcp reset\n"
-	"ct direction original ct state new,established ct mark != 0x00c10000 tcp dport { 80, 443 } "
-	"ip daddr @allow4 ip daddr != @allow4_net queue num NUM\n"
-	"ct direction original ct state new,established ct mark != 0x00c10000 tcp dport { 80, 443 } "
-	"ip6 daddr @allow6 ip6 daddr != @allow6_net queue num NUM\n";
+	"ct direction original ct mark 0x00c00000 queue num NUM\n"
+	"tcp dport { 80, 443 } ct direction original ct state new "
+	"ip daddr @allow4 ip daddr != @allow4_net ct mark set 0x00c00000 queue num NUM\n"
+	"tcp dport { 80, 443 } ct direction original ct state new "
+	"ip6 daddr @allow6 ip6 daddr != @allow6_net ct mark set 0x00c00000 queue num NUM\n";
 
 const char *nfq_rule_text(void)
 {

@@ -37,6 +37,7 @@ struct nlmsghdr;
 #define NFQ_MARK_MASK 0x00c50000u   /* the two bits of the packet/ct mark we own */
 #define NFQ_MARK_OK 0x00c10000u
 #define NFQ_MARK_NO 0x00c40000u
+#define NFQ_CT_PENDING 0x00c00000u  /* ct mark of a flow queued until its verdict */
 
 struct nfq {
 	struct mnl_socket *sock;

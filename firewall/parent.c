@@ -17,6 +17,7 @@
 
 #include "firewall/dns.h"
 #include "firewall/emit.h"
+#include "firewall/parent_nfq.h"
 #include "firewall/privsep.h"
 #include "firewall/ruleset.h"
 
@@ -60,6 +61,8 @@ void fw_parent_fini(struct fw_parent *pp)
 	tally_free(&pp->names);
 	addrmap_free(&pp->amap);
 	parent_conn_fini(&pp->conn);
+	fw_nfq_free(pp->nfq);
+	pp->nfq = NULL;
 }
 
 static bool may_emit(struct fw_parent *pp)
@@ -76,6 +79,11 @@ static bool may_emit(struct fw_parent *pp)
 	}
 	pp->suppressed++;
 	return false;
+}
+
+bool fw_parent_may_emit(struct fw_parent *pp)
+{
+	return may_emit(pp);
 }
 
 static bool may_emit_cb(void *pp)
@@ -279,8 +287,12 @@ static int on_burst(struct fw_parent *pp)
 	for (size_t i = 0; i < nm; i++) {
 		struct fw_ack ack = { m[i].seq, status[i] };
 
-		if (m[i].op == FW_OP_ALLOW)
-			(void)send(pp->priv_fd, &ack, sizeof ack, MSG_NOSIGNAL);
+		if (m[i].op != FW_OP_ALLOW)     /* notes get no ack */
+			continue;
+		if (status[i] == FW_ACK_OK)     /* this name may now serve on this address */
+			fw_nfq_learn(pp->nfq, m[i].name, (int)m[i].family, m[i].addr, now +
+				     (int64_t)(clamp_ttl(pp->cfg, m[i].ttl) + pp->cfg->grace) * 1000, now);
+		(void)send(pp->priv_fd, &ack, sizeof ack, MSG_NOSIGNAL);
 	}
 	return 0;
 }
@@ -322,6 +334,7 @@ static void summary(struct fw_parent *pp)
 		emit("EVENT {\"type\":\"summary-failed\",\"message\":\"%s\"}",
 		     emit_json_str(line, jj, sizeof jj));
 	}
+	fw_nfq_summary(pp->nfq);
 	if (over || pp->suppressed)
 		emit("SUMMARY {\"type\":\"overflow\",\"dropped\":%llu,\"events_suppressed\":%llu}",
 		     (unsigned long long)over, (unsigned long long)pp->suppressed);
@@ -369,12 +382,13 @@ static bool on_signal(struct fw_parent *pp, char *why, size_t whysz)
 int fw_parent_loop(struct fw_parent *pp)
 {
 	for (;;) {
-		struct pollfd pfd[2 + FW_CTL_POLLFDS] = { { pp->sig_fd, POLLIN, 0 },
-							  { pp->priv_fd, POLLIN, 0 } };
+		struct pollfd pfd[3 + FW_CTL_POLLFDS] = { { pp->sig_fd, POLLIN, 0 },
+							  { pp->priv_fd, POLLIN, 0 },
+							  { fw_nfq_fd(pp->nfq), POLLIN, 0 } };
 		char why[200] = "", j[500];
 
-		fw_control_pollfds(&pp->ctl, pfd + 2);
-		if (poll(pfd, 2 + FW_CTL_POLLFDS, parent_conn_timeout(&pp->conn, mono_ms())) < 0) {
+		fw_control_pollfds(&pp->ctl, pfd + 3);
+		if (poll(pfd, 3 + FW_CTL_POLLFDS, parent_conn_timeout(&pp->conn, mono_ms())) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(why, sizeof why, "poll: %s", strerror(errno));
@@ -389,8 +403,10 @@ int fw_parent_loop(struct fw_parent *pp)
 		}
 		if (!why[0] && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && on_burst(pp) < 0)
 			snprintf(why, sizeof why, "the DNS filter closed its channel");
+		if (!why[0] && (pfd[2].revents & POLLIN))
+			fw_nfq_poll(pp->nfq);
 		if (!why[0])
-			fw_control_serve(&pp->ctl, pfd + 2);
+			fw_control_serve(&pp->ctl, pfd + 3);
 		if (!why[0])
 			parent_conn_tick(&pp->conn, mono_ms());
 		if (why[0]) {

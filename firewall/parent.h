@@ -14,6 +14,7 @@
 #ifndef FW_PARENT_H
 #define FW_PARENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -47,6 +48,7 @@ struct fw_parent {
 	fw_insert_fn insert;
 	void *insert_ctx;
 	struct fw_control ctl;          /* the runner's channel (firewall/control.h) */
+	struct fw_nfq *nfq;             /* the first-bytes check (firewall/parent_nfq.h), or NULL */
 };
 
 /* Set up PP for CFG (which must outlive it): the guard starts as CFG's
@@ -57,6 +59,9 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 		   void *ctx);
 /* Frees the tallies; closes nothing. */
 void fw_parent_fini(struct fw_parent *pp);
+
+/* The EVENT rate limit: true when one more line may be written now. */
+bool fw_parent_may_emit(struct fw_parent *pp);
 
 /* Handle the messages waiting on priv_fd (at most one burst): notes become
  * EVENT lines on stdout, each FW_OP_ALLOW is re-checked and acked.  Returns

@@ -48,6 +48,7 @@ void parent_conn_emit(struct parent_conn *pc, const char *record, int family,
 	char a[INET6_ADDRSTRLEN] = "?", pr[8], name[600] = "";
 	uint8_t key[16] = { 0 };
 	struct addr_ent *e;
+	bool quic;
 
 	memcpy(key, addr, family == AF_INET ? 4 : 16);
 	inet_ntop(family, key, a, sizeof a);
@@ -58,8 +59,13 @@ void parent_conn_emit(struct parent_conn *pc, const char *record, int family,
 		snprintf(name, sizeof name, ",\"name\":\"%s\"",
 			 emit_json_str(pc->names->v[e->name].key, j, sizeof j));
 	}
-	emit("%s {\"type\":\"conn\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,\"count\":%llu%s}",
-	     record, a, proto_name(proto, pr, sizeof pr), port, (unsigned long long)count, name);
+	/* UDP 443 to an address a name opened was refused by the QUIC rule
+	 * (firewall/ruleset.c): clients fall back to TCP, where the first
+	 * bytes are judged. */
+	quic = proto == 17 && port == 443 && e && e->expires_ms > 0;
+	emit("%s {\"type\":\"%s\",\"addr\":\"%s\",\"proto\":\"%s\",\"port\":%u,\"count\":%llu%s}",
+	     record, quic ? "quic-refused" : "conn", a, proto_name(proto, pr, sizeof pr), port,
+	     (unsigned long long)count, name);
 }
 
 void parent_conn_seen(void *ctx, int family, const unsigned char *addr, uint8_t proto,

@@ -1,10 +1,12 @@
 #include "firewall/rule.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "firewall/sets.h"
 
@@ -175,4 +177,94 @@ void e_l4(struct rule_builder *rb, uint8_t proto, uint16_t port)
 	e_cmp8(rb, NFT_REG_1, NFT_CMP_EQ, proto);
 	e_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 	e_cmp(rb, NFT_REG_1, NFT_CMP_EQ, &be, 2);
+}
+
+void e_lookup_not(struct rule_builder *rb, uint32_t sreg, int set)
+{
+	struct nftnl_expr *e = rule_expr_new(rb, "lookup");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, fw_set_name(set));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, (uint32_t)set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	rule_expr_add(rb, e);
+}
+
+void e_mark_is(struct rule_builder *rb, uint32_t mask, uint32_t value)
+{
+	struct nftnl_expr *e;
+	uint32_t zero = 0;
+
+	e_meta(rb, NFT_META_MARK, NFT_REG_1);
+	if (!(e = rule_expr_new(rb, "bitwise")))
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+	rule_expr_add(rb, e);
+	e_cmp(rb, NFT_REG_1, NFT_CMP_EQ, &value, 4);
+}
+
+static void e_ct_get(struct rule_builder *rb, uint32_t key)
+{
+	struct nftnl_expr *e = rule_expr_new(rb, "ct");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	rule_expr_add(rb, e);
+}
+
+void e_ct_mark(struct rule_builder *rb, uint32_t op, uint32_t value)
+{
+	e_ct_get(rb, NFT_CT_MARK);
+	e_cmp(rb, NFT_REG_1, op, &value, 4);
+}
+
+void e_ct_mark_set(struct rule_builder *rb, uint32_t value)
+{
+	struct nftnl_expr *e = rule_expr_new(rb, "immediate");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &value, 4);
+	rule_expr_add(rb, e);
+	if (!(e = rule_expr_new(rb, "ct")))
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	rule_expr_add(rb, e);
+}
+
+void e_ct_original(struct rule_builder *rb)
+{
+	e_ct_get(rb, NFT_CT_DIRECTION);
+	e_cmp8(rb, NFT_REG_1, NFT_CMP_EQ, 0);      /* IP_CT_DIR_ORIGINAL */
+}
+
+void e_queue(struct rule_builder *rb, uint16_t num)
+{
+	struct nftnl_expr *e = rule_expr_new(rb, "target");
+	/* libnftnl keeps (and later frees) the pointer it is given */
+	struct xt_NFQ_info_v3 *info = e ? calloc(1, sizeof *info) : NULL;
+
+	if (!info) {
+		if (e)
+			nftnl_expr_free(e);
+		rb->failed = true;
+		return;
+	}
+	info->queuenum = num;
+	info->queues_total = 1;
+	info->flags = 0;            /* no NFQ_FLAG_BYPASS: nobody listening drops (fail closed) */
+	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, sizeof *info);
+	rule_expr_add(rb, e);
 }

@@ -57,5 +57,18 @@ void e_nfproto(struct rule_builder *rb, int family);
 void e_daddr(struct rule_builder *rb, int family, uint32_t dreg);
 /* meta l4proto PROTO th dport PORT */
 void e_l4(struct rule_builder *rb, uint8_t proto, uint16_t port);
+/* SREG not in set SET */
+void e_lookup_not(struct rule_builder *rb, uint32_t sreg, int set);
+/* meta mark & MASK == VALUE */
+void e_mark_is(struct rule_builder *rb, uint32_t mask, uint32_t value);
+/* ct mark OP VALUE (the whole mark) */
+void e_ct_mark(struct rule_builder *rb, uint32_t op, uint32_t value);
+/* ct mark set VALUE */
+void e_ct_mark_set(struct rule_builder *rb, uint32_t value);
+/* ct direction original */
+void e_ct_original(struct rule_builder *rb);
+/* xtables' NFQUEUE (revision 3) through nft_compat, queue NUM, no bypass:
+ * kernels without nft's own queue expression still have this one. */
+void e_queue(struct rule_builder *rb, uint16_t num);
 
 #endif

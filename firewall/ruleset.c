@@ -9,6 +9,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
+#include "firewall/nfq.h"
 #include "firewall/nl.h"
 #include "firewall/rule.h"
 #include "firewall/sets.h"
@@ -202,6 +203,82 @@ static int dns_only_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg,
 	return 0;
 }
 
+/* reject with tcp reset (the flow check's own spelling) */
+static void e_reset(struct rule_builder *rb)
+{
+	e_reject(rb, NFT_REJECT_TCP_RST, 0);
+}
+
+/* F0-F6 (firewall/ruleset.h): the verdict of the first-bytes judge comes
+ * back as the packet mark of a repeated packet (NF_REPEAT) and becomes the
+ * connection's mark.  A new flow to port 80 or 443 of a DNS-learned address
+ * (not an explicit entry) is marked pending and queued, and stays queued by
+ * its mark until the verdict, even if the address's element expires
+ * meanwhile (its first bytes are judged all the same).  Only CAP_NET_ADMIN sets a packet mark (SO_MARK), which the
+ * sandbox never has. */
+static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
+{
+	const char *chain = "output";
+	static const uint16_t ports[] = { 443, 80 };
+	uint32_t no = NFQ_MARK_NO;
+	uint32_t est_rel = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
+
+	/* the fast path first: a judged (or never judged) flow's packets leave
+	 * here, so F1-F6 cost a flow's first packets only */
+	RULE("rule F0 ct established,related, not pending or refused: accept",
+	     e_ct_state(&rb, est_rel);
+	     e_ct_mark(&rb, NFT_CMP_NEQ, NFQ_CT_PENDING); e_cmp(&rb, NFT_REG_1, NFT_CMP_NEQ, &no, 4);
+	     e_verdict(&rb, NF_ACCEPT, NULL));
+	RULE("rule F1 judged ok: ct mark set ok accept",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_OK); e_ct_mark_set(&rb, NFQ_MARK_OK);
+	     e_verdict(&rb, NF_ACCEPT, NULL));
+	RULE("rule F2 judged no: ct mark set no, jump record",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
+	     e_ct_mark_set(&rb, NFQ_MARK_NO); e_verdict(&rb, NFT_JUMP, "record"));
+	RULE("rule F3 judged no: reset",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_reset(&rb));
+	RULE("rule F4 refused flow: reset",
+	     e_ct_original(&rb); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_MARK_NO);
+	     e_meta(&rb, NFT_META_L4PROTO, NFT_REG_1); e_cmp8(&rb, NFT_REG_1, NFT_CMP_EQ, IPPROTO_TCP);
+	     e_reset(&rb));
+	RULE("rule F5 flow waiting for its verdict: queue",
+	     e_ct_original(&rb); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_CT_PENDING); e_queue(&rb, cfg->queue_num));
+	for (int fam = 0; fam < 2; fam++)
+		for (size_t k = 0; k < sizeof ports / sizeof ports[0]; k++)
+			RULE(fam ? "rule F6 ipv6 new flow to a DNS-learned address: pending, queue" :
+			     "rule F6 ipv4 new flow to a DNS-learned address: pending, queue",
+			     e_nfproto(&rb, fam ? AF_INET6 : AF_INET);
+			     e_l4(&rb, IPPROTO_TCP, ports[k]);
+			     e_ct_original(&rb); e_ct_state(&rb, NF_CT_STATE_BIT(IP_CT_NEW));
+			     e_daddr(&rb, fam ? AF_INET6 : AF_INET, NFT_REG_1);
+			     e_lookup(&rb, NFT_REG_1, fam ? SET_ALLOW6 : SET_ALLOW4);
+			     e_lookup_not(&rb, NFT_REG_1, fam ? SET_ALLOW6_NET : SET_ALLOW4_NET);
+			     e_ct_mark_set(&rb, NFQ_CT_PENDING);
+			     e_queue(&rb, cfg->queue_num));
+	return 0;
+}
+
+/* Q (firewall/ruleset.h): QUIC carries its name encrypted in the first
+ * packet, so it cannot be judged here; refused to DNS-learned addresses so
+ * clients fall back to TCP.  Explicit entries keep UDP 443. */
+static int quic_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
+{
+	const char *chain = "output";
+
+	for (int fam = 0; fam < 2; fam++) {
+		int learned = fam ? SET_ALLOW6 : SET_ALLOW4, listed = fam ? SET_ALLOW6_NET : SET_ALLOW4_NET;
+
+		RULE(fam ? "rule Q ipv6 quic to a DNS-learned address: refused" :
+		     "rule Q ipv4 quic to a DNS-learned address: refused",
+		     e_nfproto(&rb, fam ? AF_INET6 : AF_INET);
+		     e_l4(&rb, IPPROTO_UDP, 443);
+		     e_daddr(&rb, fam ? AF_INET6 : AF_INET, NFT_REG_1);
+		     e_lookup(&rb, NFT_REG_1, learned);
+		     e_lookup_not(&rb, NFT_REG_1, listed); e_verdict(&rb, NFT_GOTO, "dns_reject"));
+	}
+	return 0;
+}
+
 static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, struct cs_err *err)
 {
 	const char *chain = "output";
@@ -230,6 +307,8 @@ static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, s
 			     e_cmp(&rb, NFT_REG_1, NFT_CMP_EQ, v->addr, v->family == AF_INET ? 4 : 16);
 			     e_l4(&rb, tcp ? IPPROTO_TCP : IPPROTO_UDP, v->port); e_verdict(&rb, NFT_GOTO, "dns_only"));
 	}
+	if (cfg->flow_check && flow_rules(fb, cfg, err) < 0)
+		return -1;
 	RULE("rule ct established,related accept",
 	     e_ct_state(&rb, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
 	     e_verdict(&rb, NF_ACCEPT, NULL));
@@ -248,6 +327,8 @@ static int output_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, s
 		     e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 7, 1, NFT_REG_1);
 		     e_cmp8(&rb, NFT_REG_1, NFT_CMP_EQ, nd_types[i][1]);
 		     e_verdict(&rb, NF_ACCEPT, NULL));
+	if (cfg->flow_check && quic_rules(fb, cfg, err) < 0)
+		return -1;
 	RULE("rule ip daddr @allow4 accept",
 	     e_nfproto(&rb, AF_INET); e_daddr(&rb, AF_INET, NFT_REG_1);
 	     e_lookup(&rb, NFT_REG_1, SET_ALLOW4); e_verdict(&rb, NF_ACCEPT, NULL));

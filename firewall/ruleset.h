@@ -18,12 +18,30 @@
  *      3 per upstream and udp/tcp: daddr UP dport PORT goto dns_only
  *        (1-3 come before conntrack: an established flow of the filter must
  *        not carry another uid's packet; every such packet is judged alone)
+ *      with flow_check (the first-bytes judge, firewall/parent_nfq.h; marks
+ *      in firewall/nfq.h):
+ *      F0 ct state established,related ct mark != PENDING ct mark != NO
+ *         accept                          (the fast path of every judged flow)
+ *      F1 meta mark & MASK == OK ct mark set OK accept   (the judge said yes)
+ *      F2 meta mark & MASK == NO ct mark set NO jump record
+ *      F3 meta mark & MASK == NO reject with tcp reset    (the judge said no)
+ *      F4 ct direction original ct mark NO reject with tcp reset
+ *      F5 ct direction original ct mark PENDING queue   (still being judged)
+ *      F6 per family and port 80/443: ct direction original ct state new
+ *         tcp dport P daddr @allowN daddr != @allowN_net
+ *         ct mark set PENDING queue       (DNS-learned, not listed: judged)
+ *        (F0-F6 before 4: a flow stays queued while established, until the
+ *        verdict marks its connection; 4 still passes the resets F3/F4 send,
+ *        reply direction, ct mark NO)
  *      4 ct state established,related accept
  *      5 ct state invalid drop
  *      6 oif lo accept
  *      7 icmpv6 type {nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert}
  *        ip6 hoplimit 255 accept; icmpv6 type mld2-listener-report ip6 hoplimit 1
  *        accept   (IPv6 neighbour discovery stays on-link)
+ *      Q  per family: udp dport 443 daddr @allowN daddr != @allowN_net
+ *         goto dns_reject (QUIC to a DNS-learned address: record, refuse;
+ *         clients fall back to TCP, where F6 judges the name)
  *      8 ip daddr @allow4, ip6 daddr @allow6, @allow4_net, @allow6_net accept
  *      9 jump record; meta l4proto tcp reject with tcp reset;
  *        reject with icmpx admin-prohibited
@@ -43,6 +61,7 @@
 
 #define FW_TABLE "codexfw"
 #define FW_CHECK_TABLE "codexfw_check"
+#define FW_QUEUE_NUM 197            /* per network namespace: the owner's own */
 
 struct fw_upstream {
 	int family;                  /* AF_INET / AF_INET6 */
@@ -63,6 +82,8 @@ struct fw_ruleset_cfg {
 	bool delete_after;           /* append DELTABLE: validate everything, keep nothing */
 	bool extra_dns;              /* also let EXTRA_DNS_UID send udp/tcp 53 anywhere */
 	uint32_t extra_dns_uid;      /* (Docker's embedded resolver dials from the netns as root) */
+	bool flow_check;             /* rules F0-F6 and Q (an opened address serves only its name) */
+	uint16_t queue_num;          /* their NFQUEUE (FW_QUEUE_NUM) */
 };
 
 /* Append the whole table (reset idiom NEWTABLE, DELTABLE, NEWTABLE, then

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/socket.h>
 
 void fw_table_hint(struct cs_err *err)
@@ -9,6 +10,10 @@ void fw_table_hint(struct cs_err *err)
 	if (err->errnum == EPERM || err->errnum == EACCES)
 		cs_hint(err, "run codex-firewall as uid 0 with CAP_NET_ADMIN in the sandbox's network "
 			     "namespace (Docker: User 0, CapAdd NET_ADMIN)");
+	else if (strstr(err->msg, "queue"))       /* rules F5/F6 (firewall/ruleset.h) */
+		cs_hint(err, "the kernel lacks xtables' NFQUEUE through nft_compat (nft_compat, "
+			     "xt_NFQUEUE, nfnetlink_queue), which the first-bytes check needs; "
+			     "codex-firewall serve --flow-check off runs without it");
 	else if (err->errnum == ENOENT || err->errnum == EOPNOTSUPP || err->errnum == EAFNOSUPPORT)
 		cs_hint(err, "the kernel lacks an nf_tables feature this ruleset needs "
 			     "(nf_tables, nft_ct, nft_reject_inet, nft_dynset)");

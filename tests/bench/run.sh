@@ -6,6 +6,7 @@
 #   tty        100 MB through the attach on a PTY  vs  docker run -t
 #   rss        runner peak RSS  vs  the docker CLI
 #   firewall   READY time (10 vs 1000 entries), DNS filter latency and q/s
+#   flowcheck  bulk throughput and connection setup with the first-bytes check vs without
 #   codex      one-turn codex exec in the sandbox vs on the host (same server)
 #   e2b        create -> first PTY byte, runner vs the official SDK
 #   load       10 sandboxes at once, BENCH_CYCLES (1000) create/destroy cycles
@@ -143,6 +144,18 @@ if want firewall && [ -x tests/bench/firewall.sh ]; then
     tests/bench/firewall.sh > "$BTMP/fw.out" 2>&1
     sed 's/^/  /' "$BTMP/fw.out" | sed '1i --- firewall (tests/bench/firewall.sh, network namespaces)' >> "$RAW"
     fw_rows "$BTMP/fw.out"
+fi
+
+if want flowcheck && [ -x tests/bench/flowcheck.sh ]; then
+    tests/bench/flowcheck.sh > "$BTMP/flow.out" 2>&1
+    grep -v '^1\.\.0$' "$BTMP/flow.out" | sed 's/^/  /' |
+        sed '1i --- flowcheck (tests/bench/flowcheck.sh, network namespaces)' >> "$RAW"
+    l=$(sed -n 's/.*bulk HTTP \([0-9]*\) MiB, best of 5 *\([0-9.]*\) MiB\/s *without the check *\([0-9.]*\) MiB\/s.*/\1 \2 \3/p' "$BTMP/flow.out")
+    [ -n "$l" ] && set -- $l && row "bulk HTTP through the first-bytes check ($1 MiB)" "$2 MiB/s" \
+        "$3 MiB/s (--flow-check off)" "≥ 0.95"
+    l=$(sed -n 's/.*connection setup, median *\([0-9.]*\) ms *without the check *\([0-9.]*\) ms.*/\1 \2/p' "$BTMP/flow.out")
+    [ -n "$l" ] && set -- $l && row "connection setup with the first-bytes check" "$1 ms" \
+        "$2 ms (--flow-check off)" "≤ +0.2 ms" "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f ms", a - b }')"
 fi
 
 world_ok=0

@@ -36,8 +36,13 @@ def resolve(name, fam=None):
     return infos
 
 
-def http_get(sock):
-    sock.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+def http_get(sock, host):
+    # the Host names the host asked for: the firewall's first-bytes check
+    # lets port 80 of a DNS-learned address serve only the names that
+    # resolved there (REQUIREMENTS R5.20)
+    if ":" in host:
+        host = "[%s]" % host
+    sock.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % host.encode())
     data = b""
     while True:
         chunk = sock.recv(4096)
@@ -73,7 +78,7 @@ def main():
             s = socket.socket(af, socket.SOCK_STREAM)
             s.settimeout(3)
             s.connect((sa[0], port))
-            done(True, http_get(s))
+            done(True, http_get(s, host))
         elif cmd == "rawdns":
             server, name, proto = sys.argv[2], sys.argv[3], sys.argv[4]
             pkt = query(name)
@@ -96,7 +101,7 @@ def main():
             s.settimeout(3)
             s.connect((infos[0][4][0], port))
             time.sleep(secs)
-            done(True, http_get(s))
+            done(True, http_get(s, host))
         elif cmd == "flood":
             name, count = sys.argv[2], int(sys.argv[3])
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
 #include <netinet/in.h>
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
@@ -24,6 +25,7 @@
 #include <libnftnl/table.h>
 
 #include "tap.h"
+#include "firewall/nfq.h"
 #include "firewall/ruleset.h"
 #include "firewall/sets.h"
 
@@ -208,6 +210,8 @@ struct pkt {
 	long uid;                   /* -1: no full socket (kernel-made, timewait) */
 	uint32_t ct;                /* NF_CT_STATE_BIT(...) or NF_CT_STATE_INVALID_BIT */
 	uint32_t oif;               /* 1 = lo */
+	uint32_t mark, ctmark;      /* packet mark (a verdict's), conntrack mark */
+	uint8_t dir;                /* IP_CT_DIR_ORIGINAL (0) / IP_CT_DIR_REPLY */
 };
 
 #define NEW NF_CT_STATE_BIT(IP_CT_NEW)
@@ -215,7 +219,7 @@ struct pkt {
 #define REL NF_CT_STATE_BIT(IP_CT_RELATED)
 #define INV NF_CT_STATE_INVALID_BIT
 
-enum { V_ACCEPT = 1, V_DROP, V_REJECT_ICMPX, V_REJECT_RST, V_OTHER, V_LOOP };
+enum { V_ACCEPT = 1, V_DROP, V_REJECT_ICMPX, V_REJECT_RST, V_OTHER, V_LOOP, V_QUEUE };
 
 struct world {
 	const struct decoded *d;
@@ -223,6 +227,10 @@ struct world {
 	const char *const *allow4, *const *allow6;
 	/* what the record chain added, as "set daddr proto port" */
 	char recorded[128];
+	/* what the packet did to its connection's mark (-1: nothing) */
+	int64_t ct_mark_set;
+	/* the last NFQUEUE target run: queue number, flags, revision */
+	uint32_t queue_num, queue_flags, queue_rev;
 };
 
 struct run {
@@ -315,6 +323,8 @@ static int run_rule(struct run *x, const struct nftnl_rule *r, int *code, const 
 				store(x, dreg, &v32, 4);
 			} else if (key == NFT_META_OIF) {
 				store(x, dreg, &x->p.oif, 4);
+			} else if (key == NFT_META_MARK) {
+				store(x, dreg, &x->p.mark, 4);
 			} else {
 				ret = -1;
 			}
@@ -337,10 +347,33 @@ static int run_rule(struct run *x, const struct nftnl_rule *r, int *code, const 
 			else
 				store(x, nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_DREG), h + off, l);
 		} else if (strcmp(n, "ct") == 0) {
-			if (nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE)
-				ret = -1;
-			else
+			uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
+
+			if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))      /* ct KEY set */
+				if (key == NFT_CT_MARK)
+					x->w->ct_mark_set = x->reg[regw(nftnl_expr_get_u32(e, NFTNL_EXPR_CT_SREG))];
+				else
+					ret = -1;
+			else if (key == NFT_CT_STATE)
 				store(x, nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG), &x->p.ct, 4);
+			else if (key == NFT_CT_MARK)
+				store(x, nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG), &x->p.ctmark, 4);
+			else if (key == NFT_CT_DIRECTION)
+				store(x, nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG), &x->p.dir, 1);
+			else
+				ret = -1;
+		} else if (strcmp(n, "target") == 0) {
+			const struct xt_NFQ_info_v3 *qi = nftnl_expr_get(e, NFTNL_EXPR_TG_INFO, &len);
+
+			if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME), "NFQUEUE") != 0 || len != sizeof *qi) {
+				ret = -1;
+			} else {
+				x->w->queue_num = qi->queuenum;
+				x->w->queue_flags = qi->flags;
+				x->w->queue_rev = nftnl_expr_get_u32(e, NFTNL_EXPR_TG_REV);
+				*code = V_QUEUE;
+				ret = 3;
+			}
 		} else if (strcmp(n, "bitwise") == 0) {
 			uint32_t l = nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_LEN), ml, xl;
 			const unsigned char *m = nftnl_expr_get(e, NFTNL_EXPR_BITWISE_MASK, &ml);
@@ -406,6 +439,7 @@ static int eval(struct world *w, const struct pkt *p)
 	unsigned char a[16];
 
 	w->recorded[0] = '\0';
+	w->ct_mark_set = -1;
 	inet_pton(p->family, p->daddr, a);
 	if (p->family == AF_INET) {
 		memcpy(x.nh + 16, a, 4);
@@ -481,9 +515,10 @@ static int eval(struct world *w, const struct pkt *p)
 
 static const char *vname(int v)
 {
-	static const char *const n[] = { "?", "accept", "drop", "reject", "tcp-reset", "other", "loop" };
+	static const char *const n[] = { "?", "accept", "drop", "reject", "tcp-reset", "other", "loop",
+					 "queue" };
 
-	return v >= 0 && v <= V_LOOP ? n[v] : "?";
+	return v >= 0 && v <= V_QUEUE ? n[v] : "?";
 }
 
 /* A packet from UID to ADDR PROTO/PORT with conntrack state CT. */
@@ -823,12 +858,129 @@ static void test_big(void)
 	allowlist_free(&al);
 }
 
+/* Rules F0-F6 and Q: an opened address serves only its name (the judge
+ * itself is tests/unit/test_flowcheck.c; the wiring tests/integration/46). */
+static const char *const learned4[] = { "198.51.100.10", "198.51.100.200", NULL };
+static const char *const learned6[] = { "2001:db8:2::80", NULL };
+
+#define FLOWP(fam, addr, proto, port, ct_, ctm) \
+	({ struct pkt _p = P(fam, addr, proto, port, U, ct_); _p.ctmark = (ctm); _p; })
+
+static void test_flow_rules(void)
+{
+	struct allowlist al;
+	struct cs_err err = { 0 };
+	struct fw_batch fb;
+	struct decoded d;
+	struct fw_upstream up = { AF_INET, {192, 0, 2, 53}, 53 }, lis = { AF_INET, {127, 0, 0, 1}, 53 };
+	struct fw_ruleset_cfg cfg = { .table = FW_TABLE, .al = &al, .dns_uid = F, .up = &up, .n_up = 1,
+		.listen = &lis, .set_size = 65536, .blocked_size = 4096, .default_timeout_ms = 90000000,
+		.flow_check = true, .queue_num = FW_QUEUE_NUM };
+	struct world w = { .d = &d, .allow4 = learned4, .allow6 = learned6 };
+	struct pkt p;
+
+	allowlist_init(&al);
+	allowlist_add_text(&al, "allowed.test 203.0.113.7 198.51.100.128/25 2001:db8:5::/48", "t", &err);
+	ok(build(&cfg, &d, &fb) == 0, "ruleset with the flow check built (%d rules)", d.n_rules);
+
+	/* F6: a new flow to 443/80 of a DNS-learned address is queued, marked pending */
+	p = FLOWP(V4, "198.51.100.10", T, 443, NEW, 0);
+	VERDICT(&w, p, V_QUEUE, "F6: new TCP 443 to a DNS-learned address: queued");
+	ok(w.ct_mark_set == NFQ_CT_PENDING, "...and its connection marked pending (%lld)", (long long)w.ct_mark_set);
+	ok(w.queue_num == FW_QUEUE_NUM && w.queue_rev == 3 && w.queue_flags == 0,
+	   "...to NFQUEUE %u (xt revision %u), no bypass flag: nobody listening drops", w.queue_num, w.queue_rev);
+	p = FLOWP(V4, "198.51.100.10", T, 80, NEW, 0);
+	VERDICT(&w, p, V_QUEUE, "F6: new TCP 80 to a DNS-learned address: queued");
+	p = FLOWP(V6, "2001:db8:2::80", T, 443, NEW, 0);
+	VERDICT(&w, p, V_QUEUE, "F6: IPv6, new TCP 443 to a DNS-learned address: queued");
+	p = FLOWP(V6, "2001:db8:2::80", T, 80, NEW, 0);
+	VERDICT(&w, p, V_QUEUE, "F6: IPv6, new TCP 80: queued");
+	p = FLOWP(V4, "198.51.100.10", T, 8443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "another port of a DNS-learned address: accepted, not judged");
+	p = FLOWP(V4, "198.51.100.200", T, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "learned AND inside an explicit CIDR: exempt (accepted, not queued)");
+	p = FLOWP(V4, "203.0.113.7", T, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "an explicit address: exempt");
+	p = FLOWP(V6, "2001:db8:5::1", T, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "an explicit IPv6 range: exempt");
+	p = FLOWP(V4, "198.51.100.11", T, 443, NEW, 0);
+	VERDICT(&w, p, V_REJECT_RST, "not learned, not explicit: reset as before");
+	p = FLOWP(V4, "198.51.100.10", T, 443, NEW, 0);
+	p.dir = 1;          /* IP_CT_DIR_REPLY */
+	VERDICT(&w, p, V_ACCEPT, "reply direction (a flow from outside): not judged");
+
+	/* F5, F0: the flow stays queued until its verdict, then runs in the kernel */
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_CT_PENDING);
+	VERDICT(&w, p, V_QUEUE, "F5: established, still pending: queued");
+	p = FLOWP(V4, "198.51.100.99", T, 443, EST, NFQ_CT_PENDING);
+	VERDICT(&w, p, V_QUEUE, "F5: pending, its address's element gone meanwhile: still queued");
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_MARK_OK);
+	VERDICT(&w, p, V_ACCEPT, "F0: established, judged ok: accepted");
+	ok(w.ct_mark_set == -1, "...without touching the mark");
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, 0);
+	VERDICT(&w, p, V_ACCEPT, "established, never judged (opened before, or exempt): accepted");
+
+	/* F1: the verdict comes back as the packet's mark */
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_CT_PENDING);
+	p.mark = NFQ_MARK_OK;
+	VERDICT(&w, p, V_ACCEPT, "F1: repeated with mark ok: accepted");
+	ok(w.ct_mark_set == NFQ_MARK_OK, "...and the connection marked ok");
+	p.mark = NFQ_MARK_OK | 0x1;
+	VERDICT(&w, p, V_ACCEPT, "F1: bits outside the mask do not matter");
+	p.mark = NFQ_MARK_OK & ~0x00010000u;
+	VERDICT(&w, p, V_QUEUE, "a partial mark is not ok: still queued");
+	/* F2, F3: refused */
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_CT_PENDING);
+	p.mark = NFQ_MARK_NO;
+	VERDICT(&w, p, V_REJECT_RST, "F3: repeated with mark no: reset");
+	ok(w.ct_mark_set == NFQ_MARK_NO, "F2: ...the connection marked no");
+	is_str(w.recorded, "blocked4 198.51.100.10 6 443", "F2: ...and recorded");
+	/* F4: what a refused flow sends afterwards */
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_MARK_NO);
+	VERDICT(&w, p, V_REJECT_RST, "F4: a refused flow's next packet: reset");
+	p = FLOWP(V6, "2001:db8:2::80", T, 443, EST, NFQ_MARK_NO);
+	VERDICT(&w, p, V_REJECT_RST, "F4: IPv6 too");
+	p.dir = 1;          /* IP_CT_DIR_REPLY */
+	VERDICT(&w, p, V_ACCEPT, "F4: the reset itself (reply direction) passes");
+
+	/* Q: QUIC */
+	p = FLOWP(V4, "198.51.100.10", D, 443, NEW, 0);
+	VERDICT(&w, p, V_REJECT_ICMPX, "Q: UDP 443 to a DNS-learned address: refused");
+	is_str(w.recorded, "blocked4 198.51.100.10 17 443", "Q: ...and recorded");
+	p = FLOWP(V6, "2001:db8:2::80", D, 443, NEW, 0);
+	VERDICT(&w, p, V_REJECT_ICMPX, "Q: IPv6 too");
+	p = FLOWP(V4, "198.51.100.10", D, 4433, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "UDP on another port of it: accepted");
+	p = FLOWP(V4, "203.0.113.7", D, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "Q: UDP 443 to an explicit address: accepted");
+	p = FLOWP(V4, "198.51.100.200", D, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "Q: UDP 443 to a learned address inside an explicit CIDR: accepted");
+
+	/* DNS still comes first, whatever the marks */
+	p = FLOWP(V4, "192.0.2.53", D, 53, EST, NFQ_MARK_OK);
+	p.mark = NFQ_MARK_OK;
+	VERDICT(&w, p, V_REJECT_ICMPX, "the DNS tunnel stays shut with a mark ok on the packet and connection");
+	fw_batch_free(&fb);
+	decoded_free(&d);
+
+	cfg.flow_check = false;
+	build(&cfg, &d, &fb);
+	p = FLOWP(V4, "198.51.100.10", T, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "--flow-check off: new TCP 443 to a learned address accepted, as before");
+	p = FLOWP(V4, "198.51.100.10", D, 443, NEW, 0);
+	VERDICT(&w, p, V_ACCEPT, "--flow-check off: UDP 443 too");
+	fw_batch_free(&fb);
+	decoded_free(&d);
+	allowlist_free(&al);
+}
+
 int main(void)
 {
-	plan(83);
+	plan(120);
 	test_verdicts();
 	test_extra_dns();
 	test_structure();
 	test_big();
+	test_flow_rules();
 	return tap_done();
 }
