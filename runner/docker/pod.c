@@ -414,6 +414,31 @@ static double num_of(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/* The first-bytes check's records (REQUIREMENTS R5.20): a flow to an
+ * opened address that named another site (or none), QUIC to a learned
+ * address, refusals the firewall could not count. */
+static int flow_summary_line(const cJSON *r, const char *type, long count, struct buf *out)
+{
+	const char *name = str_of(r, "name"), *addr = str_of(r, "addr"), *why = str_of(r, "reason");
+	long port = (long)num_of(r, "port");
+
+	if (strcmp(type, "flow-overflow") == 0)
+		return buf_printf(out, "  (more connections were refused than counted: %.0f)\n",
+				  num_of(r, "refusals_uncounted"));
+	if (!addr)
+		addr = "?";
+	if (strcmp(type, "quic-refused") == 0)
+		return buf_printf(out, "  blocked: QUIC (udp/443) to %s%s%s \xc3\x97%ld \xe2\x80\x94 clients "
+				  "fall back to TCP; --allow %s opens the address itself\n", addr,
+				  name ? " via " : "", name ? name : "", count, addr);
+	/* Named but refused: either the name is not on the list, or it never
+	 * resolved to this address (a shared edge asked for another site). */
+	return buf_printf(out, "  blocked: %s port %ld/tcp (%s) \xc3\x97%ld \xe2\x80\x94 %s%s%s\n", addr,
+			  port, why ? why : "first bytes refused", count,
+			  name ? "add with --allow " : "", name ? name : "",
+			  name ? "" : "a connection must name its site (SNI or Host)");
+}
+
 int pod_summary_text(const cJSON *records, struct buf *out)
 {
 	const cJSON *r;
@@ -439,7 +464,11 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 		}
 		if (count < 1)
 			count = 1;
-		if (strcmp(type, "conn") == 0 && addr) {
+		if (strcmp(type, "flow-refused") == 0 || strcmp(type, "quic-refused") == 0 ||
+		    strcmp(type, "flow-overflow") == 0) {
+			if (flow_summary_line(r, type, count, out) < 0)
+				return lines;
+		} else if (strcmp(type, "conn") == 0 && addr) {
 			if (name)
 				snprintf(what, sizeof what, "%s port %ld/%s (via %s)", addr, port,
 					 proto ? proto : "?", name);

@@ -31,7 +31,7 @@ static void collect(void *ctx, int stream, const char *d, size_t n)
 
 int main(void)
 {
-	plan(28);
+	plan(31);
 	/* mux: frames split at every possible point */
 	{
 		const unsigned char stream[] = {
@@ -165,6 +165,22 @@ int main(void)
 		   strstr(t.data, "add with --allow pkgs.example.org"), "names the blocked host and the fix");
 		ok(t.data && strstr(t.data, "203.0.113.5 port 443/tcp") && strstr(t.data, "--allow 203.0.113.5"),
 		   "names the blocked address");
+		buf_free(&t);
+		cJSON_Delete(r);
+		/* the first-bytes check's records */
+		r = cJSON_Parse("[{\"record\":\"summary\",\"type\":\"flow-refused\",\"addr\":\"192.0.2.80\",\"port\":443,"
+				"\"proto\":\"tcp\",\"name\":\"other.test\",\"reason\":\"TLS name other.test not allowed\",\"count\":2},"
+				"{\"record\":\"summary\",\"type\":\"flow-refused\",\"addr\":\"192.0.2.80\",\"port\":443,"
+				"\"proto\":\"tcp\",\"reason\":\"no SNI\",\"count\":1},"
+				"{\"record\":\"summary\",\"type\":\"quic-refused\",\"addr\":\"192.0.2.80\",\"proto\":\"udp\",\"port\":443,\"count\":4,\"name\":\"allowed.test\"}]");
+		buf_init(&t, 4096);
+		lines = pod_summary_text(r, &t);
+		is_int(lines, 3, "flow-refused and quic-refused summary lines");
+		ok(t.data && strstr(t.data, "192.0.2.80 port 443/tcp (TLS name other.test not allowed) \xc3\x97" "2") &&
+		   strstr(t.data, "add with --allow other.test") && strstr(t.data, "(no SNI)") &&
+		   strstr(t.data, "must name its site"), "a refused flow: address, reason, the fix");
+		ok(t.data && strstr(t.data, "QUIC (udp/443) to 192.0.2.80 via allowed.test \xc3\x97" "4"),
+		   "a refused QUIC flow says so");
 		buf_free(&t);
 		cJSON_Delete(r);
 	}
