@@ -91,7 +91,8 @@ static int parse(const struct cs_opts *o, struct change *c, struct cs_err *err)
 }
 
 /* The sandbox's /etc/codex/allowed_domains.txt, replaced atomically. */
-static int rewrite_allowed(const struct docker_sandbox *s, const struct change *c, struct cs_err *err)
+static int rewrite_allowed(const struct docker_sandbox *s, const struct allowlist *al, bool add,
+			   struct cs_err *err)
 {
 	char path[PATH_MAX + 64];
 	cleanup_free char *old = NULL, *new_text = NULL;
@@ -101,7 +102,7 @@ static int rewrite_allowed(const struct docker_sandbox *s, const struct change *
 	fd = safe_open_file_abs(path, NULL);
 	if (fd < 0 || safe_read_fd(fd, ALLOWED_FILE_MAX, &old, NULL) < 0)
 		return cs_fail(err, errno, "reading %s", path);
-	if (allowed_text_change(old, &c->al, c->add, &new_text, err) < 0)
+	if (allowed_text_change(old, al, add, &new_text, err) < 0)
 		return -1;
 	return atomic_write_path(path, new_text, strlen(new_text),
 				 &(struct atomic_opts){ .mode = 0644, .no_sync = true }, err);
@@ -119,6 +120,28 @@ static void print_answer(const struct buf *out)
 		putchar('\n');
 }
 
+/* The firewall answers one line per entry, "ok ENTRY: ..." for each it
+ * applied (firewall/control_client.c); it goes on after a refusal, so a
+ * change can be partial.  DONE gets the entries of C it confirmed (only
+ * those we sent: the answer is matched, not trusted). */
+static int confirmed(const struct buf *out, const struct change *c, struct allowlist *done,
+		     struct cs_err *err)
+{
+	for (size_t i = 0; i < c->entries.n; i++) {
+		const char *e = c->entries.v[i];
+		char want[300];             /* entries are at most 255 bytes */
+		const char *at;
+
+		snprintf(want, sizeof want, "ok %s: ", e);
+		for (at = out->data; at && (at = strstr(at, want)); at++)
+			if (at == out->data || at[-1] == '\n')
+				break;
+		if (at && allowlist_add_text(done, e, "the firewall's answer", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int change_local(const struct docker_sandbox *s, struct change *c, struct cs_err *err)
 {
 	cleanup_buf struct buf out;
@@ -134,11 +157,24 @@ static int change_local(const struct docker_sandbox *s, struct change *c, struct
 		return -1;
 	print_answer(&out);
 	if (rc != 0) {
+		struct allowlist done;
+		int r;
+
+		/* Partial: the entries marked ok above are in force; the file
+		 * the sandbox reads must say so too. */
+		allowlist_init(&done);
+		r = confirmed(&out, c, &done, err);
+		if (r == 0 && done.n)
+			r = rewrite_allowed(s, &done, c->add, err);
+		allowlist_free(&done);
+		if (r < 0)
+			return -1;
 		cs_fail_status(err, CS_EXIT_FAIL, 0, "the sandbox's firewall %s (status %d)",
 			       rc == 125 ? "refused an entry" : "failed", rc);
-		return cs_hint(err, "nothing else was changed");
+		return cs_hint(err, "the entries marked ok above were applied (and are in "
+			       "/etc/codex/allowed_domains.txt); the others were not");
 	}
-	return rewrite_allowed(s, c, err);
+	return rewrite_allowed(s, &c->al, c->add, err);
 }
 
 int cmd_allow(const struct cs_opts *o, struct cs_err *err)

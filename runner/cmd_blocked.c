@@ -27,6 +27,7 @@ static void print_header(void)
 
 static void print_row(const struct blocked_row *r, const char *id)
 {
+	const char *allow = blocked_allow_for(r->type, r->name, r->addr);
 	char what[400], pp[32];
 
 	if (r->name[0] && r->addr[0])
@@ -37,8 +38,11 @@ static void print_row(const struct blocked_row *r, const char *id)
 		snprintf(pp, sizeof pp, "%d/%s", r->port, r->proto[0] ? r->proto : "?");
 	else
 		snprintf(pp, sizeof pp, "%s", r->proto[0] ? r->proto : "-");
-	printf("%-19s %-40s %-11s %6llu  %-32s codex-sandbox allow %s %s\n", r->type, what, pp,
-	       (unsigned long long)r->count, r->reason[0] ? r->reason : "-", id, blocked_target(r));
+	printf("%-19s %-40s %-11s %6llu  %-32s %s%s%s%s\n", r->type, what, pp,
+	       (unsigned long long)r->count, r->reason[0] ? r->reason : "-",
+	       allow ? "codex-sandbox allow " : strcmp(r->type, "dns-upstream-failed") == 0 ?
+	       "- (allowed; the resolver failed)" : "- (not a host name: cannot be allowed)",
+	       allow ? id : "", allow ? " " : "", allow ? allow : "");
 }
 
 /* New lines as they come, one row each, until a signal or the run dir goes. */

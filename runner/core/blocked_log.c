@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "firewall/allowlist.h"
 
 void blocked_agg_init(struct blocked_agg *a)
 {
@@ -141,4 +142,24 @@ int blocked_read(const char *path, uint64_t *offset, struct blocked_agg *a, stru
 const char *blocked_target(const struct blocked_row *r)
 {
 	return r->name[0] ? r->name : r->addr;
+}
+
+const char *blocked_allow_for(const char *type, const char *name, const char *addr)
+{
+	struct cs_err err = { 0 };
+	struct allow_entry e;
+	const char *what;
+
+	if (name && !*name)
+		name = NULL;
+	if (addr && !*addr)
+		addr = NULL;
+	if (!type || strcmp(type, "dns-upstream-failed") == 0)
+		return NULL;
+	what = strcmp(type, "dns-rebind") == 0 ? addr : name ? name : addr;
+	/* a word allow_entry_parse accepts has no shell metacharacter, no
+	 * space, no preset's '@' */
+	if (!what || what[0] == '@' || allow_entry_parse(what, "blocked.jsonl", &e, &err) < 0)
+		return NULL;
+	return what;
 }

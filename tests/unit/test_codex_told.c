@@ -5,6 +5,7 @@
  * cannot read left alone; E2B's text says there is no log. */
 #include "tap.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/strv.h"
@@ -34,7 +35,7 @@ int main(void)
 	struct codex_told e2b = { .sandbox_id = NULL, .blocked_log = false };
 	const char *a;
 
-	plan(12);
+	plan(15);
 	a = told_arg(NULL, &local);
 	ok(!strncmp(a, "developer_instructions=\"You are running inside codex-sandbox.", 61),
 	   "one -c developer_instructions=\"...\" (a TOML string)");
@@ -51,6 +52,36 @@ int main(void)
 	is_str(a, "", "theirs unreadable: left alone (no -c that would replace it)");
 	a = told_arg("[profiles.x]\ndeveloper_instructions = \"p\"\n", &local);
 	ok(strstr(a, "You are running inside codex-sandbox") && !strstr(a, "\"p"), "a profile's is not the top level's");
+
+	/* \u0000 would end the C string and cut ours: unreadable */
+	a = told_arg("developer_instructions = \"mine\\u0000 hidden\"\n", &local);
+	is_str(a, "", "theirs with \\u0000: unreadable, left alone (never cut short)");
+	{
+		/* one argument must stay under the kernel's 128 KiB per argument */
+		size_t n = 140000;
+		char *big = malloc(n + 64), *ctl = malloc(40000 * 6 + 64);
+		struct strv v = { 0 };
+		size_t longest = 0;
+
+		strcpy(big, "developer_instructions = \"");
+		memset(big + strlen(big), 'x', n);
+		strcpy(big + 27 + n, "\"\n");
+		a = told_arg(big, &local);
+		is_str(a, "", "theirs too long for one argument: left alone, no -c");
+		char *w = ctl + sprintf(ctl, "developer_instructions = \"");
+
+		for (size_t i = 0; i < 20000; i++)
+			w += sprintf(w, "\\u0001");   /* 1 byte read, 6 quoted */
+		strcpy(w, "\"\n");
+		if (codex_command(&v, ctl, strlen(ctl), "/app/p", &local, NULL, 0) == 0)
+			for (size_t i = 0; i < v.n; i++)
+				longest = strlen(v.v[i]) > longest ? strlen(v.v[i]) : longest;
+		ok(v.n && longest < (128u << 10), "control characters quoting widens: every argument < 128 KiB (%zu)",
+		   longest);
+		strv_free(&v);
+		free(big);
+		free(ctl);
+	}
 
 	a = told_arg(NULL, &e2b);
 	ok(strstr(a, "no log of what was blocked") && strstr(a, "/etc/codex/allowed_domains.txt"),

