@@ -156,6 +156,11 @@ const char *blocked_allow_for(const char *type, const char *name, const char *ad
 		addr = NULL;
 	if (!type || strcmp(type, "dns-upstream-failed") == 0)
 		return NULL;
+	/* An explicit address exempts it from the first-bytes check (R5.20):
+	 * for a flow refused there (a shared edge asked for another site)
+	 * suggesting the edge's address would open every site on it. */
+	if (strcmp(type, "flow-refused") == 0 || strcmp(type, "quic-refused") == 0)
+		addr = NULL;
 	what = strcmp(type, "dns-rebind") == 0 ? addr : name ? name : addr;
 	/* a word allow_entry_parse accepts has no shell metacharacter, no
 	 * space, no preset's '@' */

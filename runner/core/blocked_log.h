@@ -53,8 +53,10 @@ const char *blocked_target(const struct blocked_row *r);
 /* The entry `codex-sandbox allow ID X` would take for a record of TYPE with
  * NAME/ADDR (either may be NULL or ""): the address for a rebinding drop
  * (only an explicit address opens a guarded one), else the name, else the
- * address; NULL when there is nothing to allow (a failed upstream: the name
- * was allowed) or when it is not a valid allowlist entry.  Names come from
+ * address (never for flow-refused/quic-refused: an explicit address is
+ * exempt from the first-bytes check, so it would open every site on a
+ * shared edge); NULL when there is nothing to allow (a failed upstream:
+ * the name was allowed) or when it is not a valid allowlist entry.  Names come from
  * DNS queries the agent chose ("$(curl ...|sh)" is a query name): a command
  * we print for the user to run must never carry one. */
 const char *blocked_allow_for(const char *type, const char *name, const char *addr);

@@ -151,8 +151,14 @@ int plan_saved(struct sandbox_plan *p, struct cs_err *err)
 	if (!p->work_dir || saved_path(path, sizeof path) < 0)
 		return 0;
 	if (inside(path, p->work_dir)) {
-		fprintf(stderr, "codex-sandbox: ignoring %s: it lies inside the project\n", path);
-		return 0;
+		/* The sandbox writes the project: it could write entries there
+		 * that every later run of every project would read (R5.35: a
+		 * repository must not widen egress, its own or another's). */
+		cs_fail_status(err, CS_EXIT_FAIL, 0, "the project %s contains your codex-sandbox "
+			       "configuration (%s): the sandbox could write saved allowlist entries that "
+			       "widen the egress of every project", p->work_dir, path);
+		return cs_hint(err, "run codex-sandbox on the project's own directory, not on one "
+			       "that holds your configuration");
 	}
 	if (read_system_file(path, SAVED_FILE_MAX, &text, NULL) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)

@@ -431,8 +431,8 @@ static int flow_summary_line(const cJSON *r, const char *type, long count, struc
 		addr = "?";
 	if (strcmp(type, "quic-refused") == 0)
 		return buf_printf(out, "  blocked: QUIC (udp/443) to %s%s%s \xc3\x97%ld \xe2\x80\x94 clients "
-				  "fall back to TCP; --allow %s opens the address itself\n", addr,
-				  name ? " via " : "", name ? name : "", count, addr);
+				  "fall back to TCP, where the name is checked\n", addr,
+				  name ? " via " : "", name ? name : "", count);
 	/* Named but refused: either the name is not on the list, or it never
 	 * resolved to this address (a shared edge asked for another site). */
 	fix = name ? blocked_allow_for(type, name, NULL) : NULL;

@@ -66,6 +66,10 @@ static void formats(void)
 	l = line_of("{\"type\":\"flow-refused\",\"addr\":\"192.0.2.8\",\"port\":443,\"name\":\"@npm\"}", "ab12");
 	ok(l && !strstr(l, "\"allow\""), "a refused SNI that reads like a preset: no allow command");
 	free(l);
+	l = line_of("{\"type\":\"flow-refused\",\"addr\":\"192.0.2.8\",\"port\":443,\"reason\":\"no SNI\"}", "ab12");
+	ok(l && !strstr(l, "\"allow\""), "a flow refused without a name: never the edge's address (it would "
+	   "exempt every site on it)");
+	free(l);
 	l = line_of("{\"type\":\"dns-upstream-failed\",\"name\":\"n.test\",\"reason\":\"no answer\"}", "i");
 	ok(l && !strstr(l, "allow"), "dns-upstream-failed: no allow command (the name is allowed)");
 	free(l);
@@ -147,7 +151,7 @@ int main(void)
 {
 	char dir[] = "/tmp/cs-blog.XXXXXX";
 
-	plan(20);
+	plan(21);
 	if (!mkdtemp(dir))
 		return 1;
 	formats();

@@ -15,6 +15,7 @@
 #include "runner/core/blocked_log.h"
 #include "runner/core/cli.h"
 #include "runner/core/plan_saved.h"
+#include "runner/core/sandbox_plan.h"
 #include "runner/core/sandbox_id.h"
 
 static char cfg_home[64];
@@ -192,6 +193,26 @@ static void test_saved(void)
 	err = (struct cs_err){ 0 };
 	ok(saved_record(cfg_home, &add, path, sizeof path, &err) < 0 && strstr(err.msg, "inside the project"),
 	   "saved: never into the project directory (%s)", err.msg);
+	{
+		/* a project that holds the configuration: its sandbox could
+		 * write entries every project reads; the run is refused */
+		struct sandbox_plan sp;
+
+		memset(&sp, 0, sizeof sp);
+		sp.work_dir = cfg_home;
+		err = (struct cs_err){ 0 };
+		ok(plan_saved(&sp, &err) < 0 && err.status == CS_EXIT_FAIL &&
+		   strstr(err.msg, "contains your codex-sandbox configuration"),
+		   "saved: a project holding the configuration is refused (%s)", err.msg);
+		memset(&sp, 0, sizeof sp);
+		sp.work_dir = "/some/project";
+		err = (struct cs_err){ 0 };
+		allowlist_init(&sp.allow);
+		ok(plan_saved(&sp, &err) == 0 && sp.saved_allow.n == 2, "saved: another project reads it");
+		allowlist_free(&sp.allow);
+		strv_free(&sp.saved_allow);
+		free(sp.saved_file);
+	}
 	unlink(path);
 	snprintf(path, sizeof path, "%s/codex-sandbox", cfg_home);
 	rmdir(path);
@@ -221,7 +242,7 @@ static void test_cli(void)
 
 int main(void)
 {
-	plan(36);
+	plan(38);
 	test_ids();
 	test_blocked();
 	test_allowed_file();
