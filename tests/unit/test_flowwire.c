@@ -80,7 +80,8 @@ static size_t tcp4(const char *dst, uint16_t sport, uint16_t dport, uint8_t flag
 	pkt[27] = (uint8_t)seq;
 	pkt[32] = 0x50;
 	pkt[33] = flags;
-	memcpy(pkt + 40, data, len);
+	if (len)    /* data may be NULL (a bare SYN): memcpy must not see it */
+		memcpy(pkt + 40, data, len);
 	return tot;
 }
 
@@ -108,7 +109,8 @@ static size_t tcp6(const char *dst, uint16_t sport, uint8_t flags, uint32_t seq,
 	pkt[47] = (uint8_t)seq;
 	pkt[52] = 0x50;
 	pkt[53] = flags;
-	memcpy(pkt + 60, data, len);
+	if (len)
+		memcpy(pkt + 60, data, len);
 	return 40 + plen;
 }
 
