@@ -16,7 +16,9 @@ help=$("$bin" --help)
 opts=$(printf '%s\n' "$help" | sed -n 's/^  \(-\(.\), \)\{0,1\}--\([a-z-]*\)\( \([^ ]*\)\)\{0,1\}  *\(.*\)$/\3\t\2\t\5\t\6/p')
 # The subcommands: the second word of the usage lines, when it is a word.
 cmds=$(printf '%s\n' "$help" | sed -n 's/^\(usage:\)\{0,1\} *codex-sandbox \([a-z][a-z]*\) .*/\2/p' | tr '\n' ' ')
-cmds="${cmds}help"
+# "help" is added once (the usage may list it too: `help COMMAND`)
+cmds=$(printf '%s\n' $cmds help | sort -u | tr '\n' ' ')
+cmds=${cmds% }
 [ -n "$opts" ] && [ "$cmds" != help ] || { echo "gen.sh: '$bin --help' does not have the expected shape" >&2; exit 1; }
 
 # kind ARG: file (a path), words (a|b), value (anything), flag (none)

@@ -35,6 +35,9 @@ like "$(head -n 3 "$W/man.txt")" 'CODEX-SANDBOX\(1\)' "... as section 1"
 # The long options each side names, underscore spellings folded.
 opts_of() { grep -oE -- '--[a-z][a-z_-]+' | tr _ - | sort -u; }
 help_opts=$("$ROOT/bin/codex-sandbox" --help | opts_of)
+# The option table (lines that start with an option): what completes at the
+# top level; the usage lines also name subcommand options (ps --json...).
+table_opts=$("$ROOT/bin/codex-sandbox" --help | grep -E '^ +-' | opts_of)
 is "$(opts_of <"$W/man.txt")" "$help_opts" "the man page names exactly the options --help names"
 for c in exec shell build doctor attach; do
     grep -q "codex-sandbox $c" "$W/man.txt" || { not_ok "man page misses command $c"; continue 2; }
@@ -53,15 +56,15 @@ complete_bash() {
     bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _codex_sandbox
              printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$I/share/bash-completion/completions/codex-sandbox" "$@"
 }
-is "$(complete_bash codex-sandbox '' | tr '\n' ' ')" "attach build doctor exec help shell " \
+is "$(complete_bash codex-sandbox '' | tr '\n' ' ')" "allow attach blocked build deny doctor exec help ps shell " \
     "bash: subcommands complete"
-is "$(complete_bash codex-sandbox -- | grep -v '^--$' | opts_of)" "$help_opts" \
+is "$(complete_bash codex-sandbox -- | grep -v '^--$' | opts_of)" "$table_opts" \
     "bash: every option of --help completes, and nothing else"
 is "$(complete_bash codex-sandbox --wo)" "--work-dir" "bash: a prefix completes to its option"
 is "$(complete_bash codex-sandbox --backend '' | tr '\n' ' ')" "docker e2b " "bash: --backend offers its choices"
 mkdir -p "$W/dir-for-completion"
 is "$(complete_bash codex-sandbox --work-dir "$W/dir-for")" "$W/dir-for-completion" "bash: a PATH value completes files"
-is "$(complete_bash codex-sandbox --image exec '' | tr '\n' ' ')" "attach build doctor exec help shell " \
+is "$(complete_bash codex-sandbox --image exec '' | tr '\n' ' ')" "allow attach blocked build deny doctor exec help ps shell " \
     "bash: an option's value is not taken for the subcommand"
 like "$(complete_bash codex-sandbox exec -- bas)" '^bash$' "bash: after 'exec --' commands complete"
 
@@ -76,7 +79,7 @@ if command -v zsh >/dev/null; then
 else
     not_ok "zsh is installed (make setup installs it)"; not_ok "zsh: compinit registers _codex-sandbox"
 fi
-is "$(grep -oE "^ +'\*--[a-z-]+" "$zf" | sed "s/^ *'\*//" | sort -u)" "$help_opts" \
+is "$(grep -oE "^ +'\*--[a-z-]+" "$zf" | sed "s/^ *'\*//" | sort -u)" "$table_opts" \
     "zsh: a spec for every option of --help"
 
 # --- uninstall -------------------------------------------------------------
