@@ -153,28 +153,34 @@ int ps_resolve(const char *id, struct docker_sandbox *s, char *e2b_id, size_t e2
 	struct cs_err local = { 0 };
 	const char *hit = NULL;
 	size_t n = 0;
-	int r = 0;
+	int r = 0, kind = 0;
 
 	if (sandbox_id_check(id, err) < 0)
 		return -1;
-	if (docker_sandboxes(&v, &n, &local) == 0) {
-		for (size_t i = 0; i < n && r == 0; i++)
-			r = strv_push(&ids, v[i].id);
-		r = r < 0 ? cs_fail(err, ENOMEM, "out of memory") : sandbox_id_match(id, &ids, &hit, err);
-		for (size_t i = 0; hit && i < n; i++)
-			if (strcmp(v[i].id, hit) == 0)
-				*s = v[i];
+	/* One id space: local run ids and E2B ids together, so a prefix
+	 * matching one of each is ambiguous, never silently the local one. */
+	if (docker_sandboxes(&v, &n, &local) < 0)
+		n = 0;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = strv_push(&ids, v[i].id);
+	if (r == 0)
+		r = e2b_sandbox_ids(&ids);
+	r = r < 0 ? cs_fail(err, ENOMEM, "out of memory") : sandbox_id_match(id, &ids, &hit, err);
+	for (size_t i = 0; hit && i < n; i++)
+		if (strcmp(v[i].id, hit) == 0) {
+			*s = v[i];
+			kind = PS_LOCAL;
+		}
+	if (hit && !kind) {
+		snprintf(e2b_id, e2b_idsz, "%s", hit);
+		kind = PS_E2B;
 	}
 	strv_free(&ids);
 	free(v);
 	if (r < 0)
 		return -1;
-	if (hit)
-		return PS_LOCAL;
-	if (e2b_has_sandbox(id)) {
-		snprintf(e2b_id, e2b_idsz, "%s", id);
-		return PS_E2B;
-	}
+	if (kind)
+		return kind;
 	cs_fail_status(err, CS_EXIT_FAIL, 0, "no running sandbox '%s'%s%s", id,
 		       local.set ? " (the engine: " : "", local.set ? local.msg : "");
 	if (local.set)

@@ -1,6 +1,6 @@
 /* Which running sandbox an id given on the command line names (`allow`,
  * `deny`, `blocked`): a whole id or a unique prefix, as docker takes them;
- * local run ids are looked at first, E2B's after (runner/cmd_allow.c). */
+ * local run ids and E2B's together, one id space (runner/cmd_ps.c). */
 #ifndef CS_SANDBOX_ID_H
 #define CS_SANDBOX_ID_H
 

@@ -24,6 +24,9 @@ int e2b_ps(cJSON *array, struct cs_err *err);
 /* 1 when ID is an E2B sandbox this user started (its record is here; no
  * network), else 0. */
 int e2b_has_sandbox(const char *id);
+/* Append the id of every E2B sandbox this user's records name (no network;
+ * for id prefixes).  Returns 0, or -1 on ENOMEM. */
+int e2b_sandbox_ids(struct strv *out);
 /* Change the egress list of running sandbox ID: ADD appended, REMOVE taken
  * out (entries already validated and presets expanded; either may be NULL),
  * mapped as at plan time (plan_egress_e2b.h: refused entries fail the same

@@ -143,7 +143,7 @@ if drv has iunknown; then not_ok "has: an unknown id is not"; else ok "has: an u
 # --- allow / deny --------------------------------------------------------------------
 REC=$CS_HOME/.local/state/codex-sandbox/e2b/$ID.live.json
 mark
-face allow "$ID" example.org 203.0.113.0/24 2>"$TMP/drv.err"; rc=$?
+face allow "$ID" example.org 203.0.113.0/24 >"$TMP/allow.out" 2>"$TMP/drv.err"; rc=$?
 is "$rc" 0 "allow ID example.org 203.0.113.0/24: done"
 put=$(newlog | jq -c "select(.method==\"PUT\" and .path==\"/sandboxes/$ID/network\")")
 is "$(jq -c '.body' <<<"$put")" \
@@ -158,7 +158,7 @@ is "$(api "/sandboxes/$ID" | jq -c '.network.allowPublicTraffic')" false "... pu
 is "$(curl -s -m 5 "http://127.0.0.1:$HPORT/index.txt")" "served from the sandbox" "... the published port still works"
 
 mark
-face deny "$ID" EXAMPLE.org. chatgpt.com 2>"$TMP/drv.err"; rc=$?
+face deny "$ID" EXAMPLE.org. chatgpt.com >"$TMP/allow.out" 2>"$TMP/drv.err"; rc=$?
 is "$rc:$(api "/sandboxes/$ID" | jq -c '.network.allowOut')" \
     '0:["api.openai.com","auth.openai.com","203.0.113.0/24"]' "deny ID EXAMPLE.org. chatgpt.com: removed (any spelling)"
 is "$(jq -c '.allow' "$REC")" '["api.openai.com","auth.openai.com","203.0.113.0/24"]' "... recorded"
@@ -180,8 +180,8 @@ like "$out" "egress rules: E2B API error.*boom" "... one line with E2B's message
 is "$(jq -c '.allow' "$REC")" '["api.openai.com","auth.openai.com","203.0.113.0/24"]' "... the record is unchanged"
 
 # Two changes at once: each waits for the other (a lost update would drop one).
-face allow "$ID" a.example.com 2>/dev/null & A=$!
-face allow "$ID" b.example.com 2>/dev/null & B=$!
+face allow "$ID" a.example.com >/dev/null 2>&1 & A=$!
+face allow "$ID" b.example.com >/dev/null 2>&1 & B=$!
 wait "$A"; ra=$?; wait "$B"; rb=$?
 is "$ra:$rb:$(jq -c '[.allow[] | select(endswith("example.com"))] | sort' "$REC")" '0:0:["a.example.com","b.example.com"]' \
     "two allows at once: both recorded"
