@@ -110,8 +110,7 @@ void fw_nfq_free(struct fw_nfq *n)
 {
 	if (!n)
 		return;
-	if (n->open)
-		nfq_close(&n->q);
+	fw_nfq_close(n);
 	namemap_free(&n->pairs);
 	free(n);
 }
@@ -144,6 +143,14 @@ int fw_nfq_open(struct fw_nfq *n, uint16_t num, struct cs_err *err)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		return cs_fail(err, errno, "NFQUEUE %u: non-blocking mode", num);
 	return 0;
+}
+
+void fw_nfq_close(struct fw_nfq *n)
+{
+	if (n && n->open) {
+		nfq_close(&n->q);
+		n->open = false;
+	}
 }
 
 int fw_nfq_fd(const struct fw_nfq *n)

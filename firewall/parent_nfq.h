@@ -68,6 +68,11 @@ void fw_nfq_set_emit(struct fw_nfq *n, fw_nfq_may_emit_fn fn, void *ctx);
 /* Bind NFQUEUE NUM (CAP_NET_ADMIN; before the seccomp filter).  Returns 0
  * or -1 with ERR. */
 int fw_nfq_open(struct fw_nfq *n, uint16_t num, struct cs_err *err);
+/* Close N's copy of the queue's socket (N may be NULL; fw_nfq_fd then
+ * says -1).  The DNS child calls it right after the fork: a child that
+ * held it could read the queued first flights (cookies, SNI) and starve
+ * the queue. */
+void fw_nfq_close(struct fw_nfq *n);
 /* The queue's socket, or -1 (N NULL or not open): poll ignores -1. */
 int fw_nfq_fd(const struct fw_nfq *n);
 
