@@ -20,7 +20,9 @@
  * name goes back with NF_REPEAT and the mark NFQ_MARK_OK (rule F1 marks the
  * connection: its later packets, the resent ones too, never come here), or
  * with NFQ_MARK_NO (F2 records, F3 resets; F4 resets whatever the flow sends
- * afterwards).  Anything not
+ * afterwards).  A decided flow stays in the table until the sweep (or
+ * until a new flow needs its slot): a segment queued before its verdict
+ * reached the kernel gets the same verdict again.  Anything not
  * understood (not a whole TCP segment, a flow not in the table, the table
  * full, a FIN or RST before the verdict) is refused: fail closed.
  *

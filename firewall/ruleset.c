@@ -232,11 +232,13 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 	RULE("rule F1 judged ok: ct mark set ok accept",
 	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_OK); e_ct_mark_set(&rb, NFQ_MARK_OK);
 	     e_verdict(&rb, NF_ACCEPT, NULL));
-	RULE("rule F2 judged no: ct mark set no, jump record",
-	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
+	/* a late no (a packet the judge no longer knew) never overrides an ok */
+	RULE("rule F2 judged no, still pending: ct mark set no, jump record",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_CT_PENDING);
 	     e_ct_mark_set(&rb, NFQ_MARK_NO); e_verdict(&rb, NFT_JUMP, "record"));
-	RULE("rule F3 judged no: reset",
-	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_reset(&rb));
+	RULE("rule F3 judged no, not ok: reset",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
+	     e_ct_mark(&rb, NFT_CMP_NEQ, NFQ_MARK_OK); e_reset(&rb));
 	RULE("rule F4 refused flow: reset",
 	     e_ct_original(&rb); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_MARK_NO);
 	     e_meta(&rb, NFT_META_L4PROTO, NFT_REG_1); e_cmp8(&rb, NFT_REG_1, NFT_CMP_EQ, IPPROTO_TCP);

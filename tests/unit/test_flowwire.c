@@ -164,8 +164,12 @@ static void test_flows(struct fw_nfq *n)
 	feed(n, tcp4("198.51.100.10", 40000, 443, ACK | PSH, 1001, h, hl), 5);
 	ok(said(NF_REPEAT, true, NFQ_MARK_OK), "ClientHello, SNI allowed.test, learned for the address: ok mark");
 	ok(fw_nfq_refused(n) == 0 && last.emits == 0, "...nothing refused");
-	feed(n, tcp4("198.51.100.10", 40000, 443, ACK, 1001 + (uint32_t)hl, NULL, 0), 6);
-	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "a packet of a flow already judged (not in the table): refused");
+	/* segments queued before the verdict reached the kernel (curl -T: headers
+	 * and body in separate writes; pipelining): the same verdict again */
+	feed(n, tcp4("198.51.100.10", 40000, 443, ACK | PSH, 1001 + (uint32_t)hl, "body", 4), 6);
+	ok(said(NF_REPEAT, true, NFQ_MARK_OK), "a later segment of a flow judged ok: ok again (not reset)");
+	feed(n, tcp4("198.51.100.10", 40000, 443, ACK | FIN, 1005 + (uint32_t)hl, NULL, 0), 6);
+	ok(said(NF_REPEAT, true, NFQ_MARK_OK), "...its FIN too");
 
 	open_flow(n, "198.51.100.10", 40001, 443, 5000, 10);
 	hl = hello(h, "ALLOWED.test.", 0);
@@ -177,6 +181,14 @@ static void test_flows(struct fw_nfq *n)
 	feed(n, tcp4("198.51.100.10", 40002, 443, ACK | PSH, 7001, h, hl), 10);
 	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "SNI other.test (not allowed): no mark");
 	ok(fw_nfq_refused(n) == 1 && last.emits == 1, "...counted, and an EVENT asked for");
+	feed(n, tcp4("198.51.100.10", 40002, 443, ACK | PSH, 7001 + (uint32_t)hl, "more", 4), 11);
+	ok(said(NF_REPEAT, true, NFQ_MARK_NO) && fw_nfq_refused(n) == 1,
+	   "a later segment of a refused flow: no again, counted once");
+	feed(n, tcp4("198.51.100.10", 40002, 443, SYN, 8000, NULL, 0), 12);
+	ok(said(NF_ACCEPT, false, 0), "the tuple used again (a new SYN): a new flow, pending");
+	hl = hello(h, "allowed.test", 0);
+	feed(n, tcp4("198.51.100.10", 40002, 443, ACK | PSH, 8001, h, hl), 12);
+	ok(said(NF_REPEAT, true, NFQ_MARK_OK), "...judged afresh: ok");
 
 	open_flow(n, "198.51.100.10", 40003, 443, 9000, 10);
 	hl = hello(h, "also.test", 0);
@@ -300,6 +312,14 @@ static void test_bounds(struct fw_nfq *n)
 		refused += said(NF_REPEAT, true, NFQ_MARK_NO);
 	}
 	ok(refused == 3, "packets of flows the table never saw: refused");
+
+	/* decided flows stay for their late segments, but give way to new ones */
+	for (int i = 0; i < FW_NFQ_FLOWS; i++) {
+		open_flow(n, "198.51.100.10", (uint16_t)(45000 + i), 443, 100, 40000);
+		feed(n, tcp4("198.51.100.10", (uint16_t)(45000 + i), 443, ACK | PSH, 101, h, hl), 40000);
+	}
+	feed(n, tcp4("198.51.100.10", 46000, 443, SYN, 100, NULL, 0), 40001);
+	ok(said(NF_ACCEPT, false, 0), "a table full of decided flows: a new flow still taken");
 }
 
 static void test_namemap(void)
@@ -383,7 +403,7 @@ int main(void)
 	struct fw_nfq *n;
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x80 };
 
-	plan(50);
+	plan(55);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
 	n = fw_nfq_new(&al, 1024);

@@ -935,6 +935,12 @@ static void test_flow_rules(void)
 	VERDICT(&w, p, V_REJECT_RST, "F3: repeated with mark no: reset");
 	ok(w.ct_mark_set == NFQ_MARK_NO, "F2: ...the connection marked no");
 	is_str(w.recorded, "blocked4 198.51.100.10 6 443", "F2: ...and recorded");
+	/* a late no (the judge no longer knew the flow) never overrides an ok */
+	/* (established, F0 lets it pass first; not established, F2/F3 must) */
+	p = FLOWP(V4, "203.0.113.7", T, 443, NEW, NFQ_MARK_OK);
+	p.mark = NFQ_MARK_NO;
+	VERDICT(&w, p, V_ACCEPT, "F2/F3: mark no on a connection judged ok: not reset");
+	ok(w.ct_mark_set == -1, "F2: ...its ok mark kept (%lld)", (long long)w.ct_mark_set);
 	/* F4: what a refused flow sends afterwards */
 	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_MARK_NO);
 	VERDICT(&w, p, V_REJECT_RST, "F4: a refused flow's next packet: reset");
@@ -976,7 +982,7 @@ static void test_flow_rules(void)
 
 int main(void)
 {
-	plan(120);
+	plan(122);
 	test_verdicts();
 	test_extra_dns();
 	test_structure();
