@@ -20,6 +20,7 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+#define TH_URG 0x20
 
 struct nfq_flow {
 	bool used;
@@ -360,6 +361,10 @@ static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
 		return;
 	}
 	/* data on the SYN (TCP Fast Open): judged like any other segment */
+	if (t->flags & TH_URG) {
+		decide(n, f, id, FLOW_REFUSE, FLOW_R_URGENT);
+		return;
+	}
 	n->judge_ms = f->born_ms;
 	v = flowcheck_feed(&f->fc, t->seq + 1, t->payload, t->len);
 	if (v == FLOW_NEED_MORE)
@@ -396,6 +401,12 @@ void fw_nfq_packet(struct fw_nfq *n, uint32_t id, const uint8_t *pkt, size_t len
 			decide(n, f, id, FLOW_REFUSE, FLOW_R_NONE);
 		else
 			refuse_packet(n, id);
+		return;
+	}
+	/* urgent data: a server without SO_OOBINLINE takes the urgent byte out
+	 * of the stream, so the bytes it reads would differ from those judged */
+	if (t.flags & TH_URG) {
+		decide(n, f, id, FLOW_REFUSE, FLOW_R_URGENT);
 		return;
 	}
 	if (!t.len) {

@@ -232,6 +232,18 @@ static void test_flows(struct fw_nfq *n)
 	feed(n, tcp4("198.51.100.10", 40009, 443, ACK | 0x04, 1101, NULL, 0), 30);
 	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "RST before the verdict: no");
 
+	/* urgent data before the verdict: the server may read other bytes */
+	{
+		static uint8_t hu[2000];
+		size_t hul = hello(hu, "allowed.test", 0);
+
+		open_flow(n, "198.51.100.10", 40015, 443, 100, 30);
+		feed(n, tcp4("198.51.100.10", 40015, 443, ACK | PSH | 0x20, 101, hu, hul), 30);
+		ok(said(NF_REPEAT, true, NFQ_MARK_NO), "a hello with URG set (urgent data): no");
+		feed(n, tcp4("198.51.100.10", 40016, 443, SYN | 0x20, 100, hu, hul), 30);
+		ok(said(NF_REPEAT, true, NFQ_MARK_NO), "...on a SYN with data (TCP Fast Open) too");
+	}
+
 	/* more segments than FW_NFQ_SEGS without a name: refused */
 	open_flow(n, "198.51.100.10", 40010, 443, 100, 30);
 	for (uint32_t i = 0; i < FW_NFQ_SEGS; i++)
@@ -403,7 +415,7 @@ int main(void)
 	struct fw_nfq *n;
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x80 };
 
-	plan(55);
+	plan(57);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
 	n = fw_nfq_new(&al, 1024);
