@@ -220,10 +220,23 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 {
 	const char *chain = "output";
 	static const uint16_t ports[] = { 443, 80 };
-	uint32_t no = NFQ_MARK_NO;
+	uint32_t no = NFQ_MARK_NO, pending = NFQ_CT_PENDING;
 	uint32_t est_rel = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
 
-	/* the fast path first: a judged (or never judged) flow's packets leave
+	/* FS: a SYN opens a new flow even on an old conntrack entry (conntrack
+	 * takes a new handshake on it), whose ok mark F0 would otherwise honour:
+	 * judged afresh, whatever its ct state */
+	for (int fam = 0; fam < 2; fam++)
+		for (size_t k = 0; k < sizeof ports / sizeof ports[0]; k++)
+			RULE(fam ? "rule FS ipv6 SYN to a DNS-learned address: pending, queue" :
+			     "rule FS ipv4 SYN to a DNS-learned address: pending, queue",
+			     e_nfproto(&rb, fam ? AF_INET6 : AF_INET);
+			     e_l4(&rb, IPPROTO_TCP, ports[k]); e_tcp_syn_only(&rb);
+			     e_daddr(&rb, fam ? AF_INET6 : AF_INET, NFT_REG_1);
+			     e_lookup(&rb, NFT_REG_1, fam ? SET_ALLOW6 : SET_ALLOW4);
+			     e_lookup_not(&rb, NFT_REG_1, !fam ? SET_ALLOW4_NET : SET_ALLOW6_NET);
+			     e_ct_mark_set(&rb, pending); e_queue(&rb, cfg->queue_num));
+	/* the fast path next: a judged (or never judged) flow's packets leave
 	 * here, so F1-F6 cost a flow's first packets only */
 	RULE("rule F0 ct established,related, not pending or refused: accept",
 	     e_ct_state(&rb, est_rel);
