@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "firewall/dnsfilter.h"
+#include "firewall/parent_nfq.h"
 #include "firewall/privsep.h"
 #include "common/util.h"
 
@@ -69,7 +70,8 @@ static void __attribute__((noreturn)) child_main(const struct fw_config *cfg, st
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	nl_close(&pp->nl);      /* the privileged socket stays with the parent */
+	nl_close(&pp->nl);      /* the privileged sockets stay with the parent */
+	fw_nfq_close(pp->nfq);
 	close(pp->sig_fd);
 	if (privsep_drop_child(cfg->dns_uid, cfg->dns_gid, &err) < 0 ||
 	    privsep_seccomp_child(&err) < 0) {

@@ -19,6 +19,7 @@ static const char *const reason_text[] = {
 	[FLOW_R_NOT_ALLOWED] = "not-allowed",
 	[FLOW_R_NOT_LEARNED] = "not-learned",
 	[FLOW_R_PORT] = "port",
+	[FLOW_R_URGENT] = "urgent-data",
 };
 
 const char *flow_reason_text(enum flow_reason r)

@@ -29,6 +29,7 @@ enum flow_reason {
 	FLOW_R_NOT_ALLOWED,    /* the name is not on the allowlist */
 	FLOW_R_NOT_LEARNED,    /* allowed, but it never resolved to this address */
 	FLOW_R_PORT,           /* not a port the check knows (80, 443) */
+	FLOW_R_URGENT,         /* urgent data (URG) before the verdict */
 };
 
 /* Short fixed text for logs and EVENT lines ("no-sni", "not-learned"...). */

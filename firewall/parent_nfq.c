@@ -20,6 +20,7 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+#define TH_URG 0x20
 
 struct nfq_flow {
 	bool used;
@@ -28,6 +29,7 @@ struct nfq_flow {
 	uint16_t sport, dport;
 	int64_t born_ms;
 	size_t segs;                     /* data segments judged so far */
+	enum flow_verdict decided;       /* FLOW_NEED_MORE while pending */
 	struct flowcheck fc;
 };
 
@@ -110,8 +112,7 @@ void fw_nfq_free(struct fw_nfq *n)
 {
 	if (!n)
 		return;
-	if (n->open)
-		nfq_close(&n->q);
+	fw_nfq_close(n);
 	namemap_free(&n->pairs);
 	free(n);
 }
@@ -144,6 +145,14 @@ int fw_nfq_open(struct fw_nfq *n, uint16_t num, struct cs_err *err)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		return cs_fail(err, errno, "NFQUEUE %u: non-blocking mode", num);
 	return 0;
+}
+
+void fw_nfq_close(struct fw_nfq *n)
+{
+	if (n && n->open) {
+		nfq_close(&n->q);
+		n->open = false;
+	}
 }
 
 int fw_nfq_fd(const struct fw_nfq *n)
@@ -252,8 +261,9 @@ static bool same_flow(const struct nfq_flow *f, const struct nfq_tcp *t)
 	       !memcmp(f->saddr, t->saddr, 16) && !memcmp(f->daddr, t->daddr, 16);
 }
 
-/* Forget flows pending for more than FW_NFQ_STALE_MS (the client's next
- * packet finds no flow: refused). */
+/* Forget flows begun more than FW_NFQ_STALE_MS ago: a pending one's next
+ * packet finds no flow (refused); a decided one's packets no longer come
+ * here (its connection has its mark). */
 static void sweep(struct fw_nfq *n)
 {
 	if (n->now_ms - n->swept_ms < 1000)
@@ -266,7 +276,7 @@ static void sweep(struct fw_nfq *n)
 
 static struct nfq_flow *find(struct fw_nfq *n, const struct nfq_tcp *t, bool create)
 {
-	struct nfq_flow *free_slot = NULL;
+	struct nfq_flow *free_slot = NULL, *oldest_decided = NULL;
 
 	for (size_t i = 0; i < FW_NFQ_FLOWS; i++) {
 		struct nfq_flow *f = &n->flows[i];
@@ -275,11 +285,17 @@ static struct nfq_flow *find(struct fw_nfq *n, const struct nfq_tcp *t, bool cre
 			free_slot = free_slot ? free_slot : f;
 		else if (same_flow(f, t))
 			return f;
+		else if (f->decided != FLOW_NEED_MORE &&
+			 (!oldest_decided || f->born_ms < oldest_decided->born_ms))
+			oldest_decided = f;
 	}
+	/* a decided flow gives way to a new one: only pending flows fill the table */
+	free_slot = free_slot ? free_slot : oldest_decided;
 	if (!create || !free_slot)
 		return NULL;
 	free_slot->used = true;
 	free_slot->segs = 0;
+	free_slot->decided = FLOW_NEED_MORE;
 	free_slot->family = t->family;
 	free_slot->sport = t->sport;
 	free_slot->dport = t->dport;
@@ -290,11 +306,14 @@ static struct nfq_flow *find(struct fw_nfq *n, const struct nfq_tcp *t, bool cre
 }
 
 /* The flow's verdict, carried by packet ID (the segment that completed
- * the name): the flow leaves the table. */
+ * the name).  The flow stays in the table with it until the sweep: a
+ * segment queued (F5) before the verdict reached the kernel gets the same
+ * verdict (repeat_decided), never the no mark of an unknown flow, which
+ * would reset an allowed connection. */
 static void decide(struct fw_nfq *n, struct nfq_flow *f, uint32_t id, enum flow_verdict v,
 		   enum flow_reason why)
 {
-	f->used = false;
+	f->decided = v == FLOW_ALLOW ? FLOW_ALLOW : FLOW_REFUSE;
 	if (v == FLOW_ALLOW) {
 		n->verdict(n->verdict_ctx, id, NF_REPEAT, true, NFQ_MARK_OK);
 		return;
@@ -302,6 +321,13 @@ static void decide(struct fw_nfq *n, struct nfq_flow *f, uint32_t id, enum flow_
 	if (why != FLOW_R_NONE)
 		record_refusal(n, f, why);
 	n->verdict(n->verdict_ctx, id, NF_REPEAT, true, NFQ_MARK_NO);
+}
+
+/* A later packet of a decided flow: its verdict again (not recorded twice). */
+static void repeat_decided(struct fw_nfq *n, const struct nfq_flow *f, uint32_t id)
+{
+	n->verdict(n->verdict_ctx, id, NF_REPEAT, true,
+		   f->decided == FLOW_ALLOW ? NFQ_MARK_OK : NFQ_MARK_NO);
 }
 
 /* A packet with no flow to judge it by: F2/F3 refuse it. */
@@ -322,6 +348,10 @@ static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
 		return;
 	}
 	f->segs = 0;                            /* a resent SYN starts over */
+	if (f->decided != FLOW_NEED_MORE) {     /* the tuple used again: a new flow */
+		f->decided = FLOW_NEED_MORE;
+		f->born_ms = n->now_ms;
+	}
 	if (flowcheck_init(&f->fc, &n->judge, t->family, t->daddr, t->dport, t->seq) < 0) {
 		decide(n, f, id, FLOW_REFUSE, f->fc.reason);
 		return;
@@ -331,6 +361,10 @@ static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
 		return;
 	}
 	/* data on the SYN (TCP Fast Open): judged like any other segment */
+	if (t->flags & TH_URG) {
+		decide(n, f, id, FLOW_REFUSE, FLOW_R_URGENT);
+		return;
+	}
 	n->judge_ms = f->born_ms;
 	v = flowcheck_feed(&f->fc, t->seq + 1, t->payload, t->len);
 	if (v == FLOW_NEED_MORE)
@@ -357,12 +391,22 @@ void fw_nfq_packet(struct fw_nfq *n, uint32_t id, const uint8_t *pkt, size_t len
 		return;
 	}
 	f = find(n, &t, false);
+	if (f && f->decided != FLOW_NEED_MORE) {
+		repeat_decided(n, f, id);
+		return;
+	}
 	if (!f || (t.flags & (TH_SYN | TH_RST | TH_FIN))) {
 		/* unknown flow, or it ends before a verdict: nothing reaches the server */
 		if (f)
 			decide(n, f, id, FLOW_REFUSE, FLOW_R_NONE);
 		else
 			refuse_packet(n, id);
+		return;
+	}
+	/* urgent data: a server without SO_OOBINLINE takes the urgent byte out
+	 * of the stream, so the bytes it reads would differ from those judged */
+	if (t.flags & TH_URG) {
+		decide(n, f, id, FLOW_REFUSE, FLOW_R_URGENT);
 		return;
 	}
 	if (!t.len) {

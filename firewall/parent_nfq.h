@@ -20,7 +20,9 @@
  * name goes back with NF_REPEAT and the mark NFQ_MARK_OK (rule F1 marks the
  * connection: its later packets, the resent ones too, never come here), or
  * with NFQ_MARK_NO (F2 records, F3 resets; F4 resets whatever the flow sends
- * afterwards).  Anything not
+ * afterwards).  A decided flow stays in the table until the sweep (or
+ * until a new flow needs its slot): a segment queued before its verdict
+ * reached the kernel gets the same verdict again.  Anything not
  * understood (not a whole TCP segment, a flow not in the table, the table
  * full, a FIN or RST before the verdict) is refused: fail closed.
  *
@@ -68,6 +70,11 @@ void fw_nfq_set_emit(struct fw_nfq *n, fw_nfq_may_emit_fn fn, void *ctx);
 /* Bind NFQUEUE NUM (CAP_NET_ADMIN; before the seccomp filter).  Returns 0
  * or -1 with ERR. */
 int fw_nfq_open(struct fw_nfq *n, uint16_t num, struct cs_err *err);
+/* Close N's copy of the queue's socket (N may be NULL; fw_nfq_fd then
+ * says -1).  The DNS child calls it right after the fork: a child that
+ * held it could read the queued first flights (cookies, SNI) and starve
+ * the queue. */
+void fw_nfq_close(struct fw_nfq *n);
 /* The queue's socket, or -1 (N NULL or not open): poll ignores -1. */
 int fw_nfq_fd(const struct fw_nfq *n);
 

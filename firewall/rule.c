@@ -179,6 +179,23 @@ void e_l4(struct rule_builder *rb, uint8_t proto, uint16_t port)
 	e_cmp(rb, NFT_REG_1, NFT_CMP_EQ, &be, 2);
 }
 
+void e_tcp_syn_only(struct rule_builder *rb)
+{
+	struct nftnl_expr *e;
+	uint8_t mask = 0x12, zero = 0;          /* SYN | ACK */
+
+	e_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	if (!(e = rule_expr_new(rb, "bitwise")))
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	rule_expr_add(rb, e);
+	e_cmp8(rb, NFT_REG_1, NFT_CMP_EQ, 0x02);     /* SYN */
+}
+
 void e_lookup_not(struct rule_builder *rb, uint32_t sreg, int set)
 {
 	struct nftnl_expr *e = rule_expr_new(rb, "lookup");

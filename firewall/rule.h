@@ -57,6 +57,8 @@ void e_nfproto(struct rule_builder *rb, int family);
 void e_daddr(struct rule_builder *rb, int family, uint32_t dreg);
 /* meta l4proto PROTO th dport PORT */
 void e_l4(struct rule_builder *rb, uint8_t proto, uint16_t port);
+/* tcp flags & (syn | ack) == syn (after e_l4 with IPPROTO_TCP) */
+void e_tcp_syn_only(struct rule_builder *rb);
 /* SREG not in set SET */
 void e_lookup_not(struct rule_builder *rb, uint32_t sreg, int set);
 /* meta mark & MASK == VALUE */

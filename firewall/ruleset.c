@@ -220,10 +220,23 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 {
 	const char *chain = "output";
 	static const uint16_t ports[] = { 443, 80 };
-	uint32_t no = NFQ_MARK_NO;
+	uint32_t no = NFQ_MARK_NO, pending = NFQ_CT_PENDING;
 	uint32_t est_rel = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
 
-	/* the fast path first: a judged (or never judged) flow's packets leave
+	/* FS: a SYN opens a new flow even on an old conntrack entry (conntrack
+	 * takes a new handshake on it), whose ok mark F0 would otherwise honour:
+	 * judged afresh, whatever its ct state */
+	for (int fam = 0; fam < 2; fam++)
+		for (size_t k = 0; k < sizeof ports / sizeof ports[0]; k++)
+			RULE(fam ? "rule FS ipv6 SYN to a DNS-learned address: pending, queue" :
+			     "rule FS ipv4 SYN to a DNS-learned address: pending, queue",
+			     e_nfproto(&rb, fam ? AF_INET6 : AF_INET);
+			     e_l4(&rb, IPPROTO_TCP, ports[k]); e_tcp_syn_only(&rb);
+			     e_daddr(&rb, fam ? AF_INET6 : AF_INET, NFT_REG_1);
+			     e_lookup(&rb, NFT_REG_1, fam ? SET_ALLOW6 : SET_ALLOW4);
+			     e_lookup_not(&rb, NFT_REG_1, !fam ? SET_ALLOW4_NET : SET_ALLOW6_NET);
+			     e_ct_mark_set(&rb, pending); e_queue(&rb, cfg->queue_num));
+	/* the fast path next: a judged (or never judged) flow's packets leave
 	 * here, so F1-F6 cost a flow's first packets only */
 	RULE("rule F0 ct established,related, not pending or refused: accept",
 	     e_ct_state(&rb, est_rel);
@@ -232,11 +245,13 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 	RULE("rule F1 judged ok: ct mark set ok accept",
 	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_OK); e_ct_mark_set(&rb, NFQ_MARK_OK);
 	     e_verdict(&rb, NF_ACCEPT, NULL));
-	RULE("rule F2 judged no: ct mark set no, jump record",
-	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
+	/* a late no (a packet the judge no longer knew) never overrides an ok */
+	RULE("rule F2 judged no, still pending: ct mark set no, jump record",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_CT_PENDING);
 	     e_ct_mark_set(&rb, NFQ_MARK_NO); e_verdict(&rb, NFT_JUMP, "record"));
-	RULE("rule F3 judged no: reset",
-	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_reset(&rb));
+	RULE("rule F3 judged no, not ok: reset",
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
+	     e_ct_mark(&rb, NFT_CMP_NEQ, NFQ_MARK_OK); e_reset(&rb));
 	RULE("rule F4 refused flow: reset",
 	     e_ct_original(&rb); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_MARK_NO);
 	     e_meta(&rb, NFT_META_L4PROTO, NFT_REG_1); e_cmp8(&rb, NFT_REG_1, NFT_CMP_EQ, IPPROTO_TCP);

@@ -20,11 +20,15 @@
  *        not carry another uid's packet; every such packet is judged alone)
  *      with flow_check (the first-bytes judge, firewall/parent_nfq.h; marks
  *      in firewall/nfq.h):
+ *      FS per family and port 80/443: tcp flags & (syn|ack) == syn (any ct
+ *         state) daddr in allow, not in allow_net ct mark set PENDING queue
+ *         (a new handshake on an old entry is judged afresh)
  *      F0 ct state established,related ct mark != PENDING ct mark != NO
  *         accept                          (the fast path of every judged flow)
  *      F1 meta mark & MASK == OK ct mark set OK accept   (the judge said yes)
- *      F2 meta mark & MASK == NO ct mark set NO jump record
- *      F3 meta mark & MASK == NO reject with tcp reset    (the judge said no)
+ *      F2 meta mark & MASK == NO ct mark PENDING ct mark set NO jump record
+ *      F3 meta mark & MASK == NO ct mark != OK reject with tcp reset
+ *         (the judge said no; a late no never overrides an ok)
  *      F4 ct direction original ct mark NO reject with tcp reset
  *      F5 ct direction original ct mark PENDING queue   (still being judged)
  *      F6 per family and port 80/443: ct direction original ct state new

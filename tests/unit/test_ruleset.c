@@ -212,6 +212,7 @@ struct pkt {
 	uint32_t oif;               /* 1 = lo */
 	uint32_t mark, ctmark;      /* packet mark (a verdict's), conntrack mark */
 	uint8_t dir;                /* IP_CT_DIR_ORIGINAL (0) / IP_CT_DIR_REPLY */
+	uint8_t tcpflags;           /* tcp */
 };
 
 #define NEW NF_CT_STATE_BIT(IP_CT_NEW)
@@ -235,7 +236,7 @@ struct world {
 
 struct run {
 	uint32_t reg[4 + 16];       /* verdict register unused; data in 32-bit words */
-	unsigned char nh[40], th[8];
+	unsigned char nh[40], th[20];
 	struct pkt p;
 	struct world *w;
 };
@@ -454,6 +455,7 @@ static int eval(struct world *w, const struct pkt *p)
 		x.th[1] = 0x40;
 		x.th[2] = (unsigned char)(p->dport >> 8);
 		x.th[3] = (unsigned char)p->dport;
+		x.th[13] = p->tcpflags;
 	}
 	for (;;) {
 		int code, rr;
@@ -920,6 +922,21 @@ static void test_flow_rules(void)
 	p = FLOWP(V4, "198.51.100.10", T, 443, EST, 0);
 	VERDICT(&w, p, V_ACCEPT, "established, never judged (opened before, or exempt): accepted");
 
+	/* FS: a new handshake on an old entry judged ok is judged afresh */
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_MARK_OK);
+	p.tcpflags = 0x02;
+	VERDICT(&w, p, V_QUEUE, "FS: SYN on an entry judged ok (conntrack resyncs): queued");
+	ok(w.ct_mark_set == NFQ_CT_PENDING, "FS: ...its connection pending again");
+	p = FLOWP(V6, "2001:db8:2::80", T, 80, EST, NFQ_MARK_OK);
+	p.tcpflags = 0x02;
+	VERDICT(&w, p, V_QUEUE, "FS: IPv6, port 80 too");
+	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_MARK_OK);
+	p.tcpflags = 0x12;
+	VERDICT(&w, p, V_ACCEPT, "FS: SYN-ACK is no new handshake: F0 accepts");
+	p = FLOWP(V4, "198.51.100.200", T, 443, EST, NFQ_MARK_OK);
+	p.tcpflags = 0x02;
+	VERDICT(&w, p, V_ACCEPT, "FS: SYN to a learned address inside an explicit CIDR: exempt");
+
 	/* F1: the verdict comes back as the packet's mark */
 	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_CT_PENDING);
 	p.mark = NFQ_MARK_OK;
@@ -935,6 +952,12 @@ static void test_flow_rules(void)
 	VERDICT(&w, p, V_REJECT_RST, "F3: repeated with mark no: reset");
 	ok(w.ct_mark_set == NFQ_MARK_NO, "F2: ...the connection marked no");
 	is_str(w.recorded, "blocked4 198.51.100.10 6 443", "F2: ...and recorded");
+	/* a late no (the judge no longer knew the flow) never overrides an ok */
+	/* (established, F0 lets it pass first; not established, F2/F3 must) */
+	p = FLOWP(V4, "203.0.113.7", T, 443, NEW, NFQ_MARK_OK);
+	p.mark = NFQ_MARK_NO;
+	VERDICT(&w, p, V_ACCEPT, "F2/F3: mark no on a connection judged ok: not reset");
+	ok(w.ct_mark_set == -1, "F2: ...its ok mark kept (%lld)", (long long)w.ct_mark_set);
 	/* F4: what a refused flow sends afterwards */
 	p = FLOWP(V4, "198.51.100.10", T, 443, EST, NFQ_MARK_NO);
 	VERDICT(&w, p, V_REJECT_RST, "F4: a refused flow's next packet: reset");
@@ -976,7 +999,7 @@ static void test_flow_rules(void)
 
 int main(void)
 {
-	plan(120);
+	plan(127);
 	test_verdicts();
 	test_extra_dns();
 	test_structure();
