@@ -58,8 +58,10 @@ static void fail_reply(struct fw_ctl_reply *reply, int status, const struct cs_e
 }
 
 /* The DNS-learned elements whose name (the one the parent's addrmap
- * recorded) the list no longer allows: removed from allow4/allow6.
- * Returns how many. */
+ * recorded) the list no longer allows: removed from allow4/allow6.  An
+ * element whose name is unknown (the bounded names tally was full when it
+ * was inserted) is removed too: fail closed, a later allowed answer inserts
+ * it again.  Returns how many. */
 static unsigned drop_learned(struct fw_parent *pp)
 {
 	const struct allowlist *al = &pp->cfg->al;
@@ -70,9 +72,11 @@ static unsigned drop_learned(struct fw_parent *pp)
 		struct addr_ent *e = &m->v[i];
 		struct cs_err err = { 0 };
 
-		if (!e->used || e->name < 0 || (size_t)e->name >= pp->names.n || e->expires_ms == 0)
+		bool known = e->name >= 0 && (size_t)e->name < pp->names.n;
+
+		if (!e->used || e->expires_ms == 0)
 			continue;
-		if (allowlist_match_name(al, pp->names.v[e->name].key) ||
+		if ((known && allowlist_match_name(al, pp->names.v[e->name].key)) ||
 		    allowlist_match_addr(al, e->family, e->addr))
 			continue;
 		if (pp->ctl.drop && pp->ctl.drop(pp->ctl.ctx, e->family, e->addr, &err) < 0)

@@ -225,6 +225,29 @@ static void test_allow_deny(int fd)
 	is_int(pp->cfg->al.n, n0, "the list is back to where it started");
 }
 
+/* R5.34: a deny closes what the name opened even once the parent's
+ * bounded names tally is full (the address's name is then unknown). */
+static void test_deny_tally_full(int fd)
+{
+	struct fw_ctl_reply r;
+	char name[300], key[64];
+	bool first;
+	int drops = rec.drops;
+
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "fill%d.test", i);
+		if (!tally_hit(&pp->names, key, 0, &first))
+			break;
+	}
+	ok(req(fd, FW_CTL_ALLOW, "late.test", &r) == 0 && r.status == FW_CTL_OK &&
+	   told(name, sizeof name) == FW_OP_CTL_ALLOW, "tally full: allow late.test");
+	ok(child_allow("late.test", "203.0.113.30") == FW_ACK_OK, "...its address is inserted");
+	ok(req(fd, FW_CTL_DENY, "late.test", &r) == 0 && r.status == FW_CTL_OK &&
+	   told(name, sizeof name) == FW_OP_CTL_DENY, "deny late.test: OK (%s)", r.text);
+	ok(rec.drops == drops + 1 && memcmp(rec.dropped, "\xcb\x00\x71\x1e", 4) == 0,
+	   "...the address it opened is closed though its name was never recorded");
+}
+
 static void test_list_and_bad_messages(int fd)
 {
 	struct fw_ctl_reply r, raw;
@@ -357,7 +380,7 @@ int main(void)
 	char dir[] = "/tmp/test-control-XXXXXX";
 	int sp[2], fd;
 
-	plan(59);
+	plan(63);
 	test_codec();
 	fw_config_defaults(&cfg);
 	allowlist_add_text(&cfg.al, "allowed.test 10.0.0.5", "test", &err);
@@ -380,6 +403,7 @@ int main(void)
 	test_list_and_bad_messages(fd);
 	test_fuzz(fd);
 	test_bounded();
+	test_deny_tally_full(fd);
 	close(fd);
 	test_child();
 	fw_parent_free(pp);
