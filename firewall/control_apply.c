@@ -99,6 +99,12 @@ static void apply_allow(struct fw_parent *pp, const struct allow_entry *e, const
 		return;
 	}
 	if (added == 0) {
+		/* the child is told again: an earlier notice may have been lost */
+		if (!is_net(e) && tell_child(pp, FW_OP_CTL_ALLOW, canon) != 0) {
+			cs_fail(&err, 0, "already allowed, but the DNS filter could not be told");
+			fail_reply(reply, FW_CTL_FAILED, &err);
+			return;
+		}
 		snprintf(reply->text, sizeof reply->text, "already allowed");
 		return;
 	}
@@ -123,6 +129,12 @@ static void apply_deny(struct fw_parent *pp, const struct allow_entry *e, const 
 	struct allow_entry gone;
 
 	if (i < 0) {
+		/* a retry after a FAILED deny: the child may still have the name */
+		if (!is_net(e) && tell_child(pp, FW_OP_CTL_DENY, canon) < 0) {
+			cs_fail(&err, 0, "not on the list, but the DNS filter could not be told");
+			fail_reply(reply, FW_CTL_FAILED, &err);
+			return;
+		}
 		snprintf(reply->text, sizeof reply->text, "was not on the list");
 		return;
 	}
