@@ -100,7 +100,7 @@ static void apply_allow(struct fw_parent *pp, const struct allow_entry *e, const
 	}
 	if (added == 0) {
 		/* the child is told again: an earlier notice may have been lost */
-		if (!is_net(e) && tell_child(pp, FW_OP_CTL_ALLOW, canon) != 0) {
+		if (tell_child(pp, FW_OP_CTL_ALLOW, canon) != 0) {
 			cs_fail(&err, 0, "already allowed, but the DNS filter could not be told");
 			fail_reply(reply, FW_CTL_FAILED, &err);
 			return;
@@ -117,6 +117,12 @@ static void apply_allow(struct fw_parent *pp, const struct allow_entry *e, const
 		return;
 	}
 	pp->ctl.changes++;
+	/* the child's rebinding guard lets answers into an allowed range through */
+	if (is_net(e) && tell_child(pp, FW_OP_CTL_ALLOW, canon) != 0) {
+		cs_fail(&err, 0, "added, but the DNS filter could not be told");
+		fail_reply(reply, FW_CTL_FAILED, &err);
+		return;
+	}
 	snprintf(reply->text, sizeof reply->text, "added");
 }
 
@@ -130,7 +136,7 @@ static void apply_deny(struct fw_parent *pp, const struct allow_entry *e, const 
 
 	if (i < 0) {
 		/* a retry after a FAILED deny: the child may still have the name */
-		if (!is_net(e) && tell_child(pp, FW_OP_CTL_DENY, canon) < 0) {
+		if (tell_child(pp, FW_OP_CTL_DENY, canon) != 0) {
 			cs_fail(&err, 0, "not on the list, but the DNS filter could not be told");
 			fail_reply(reply, FW_CTL_FAILED, &err);
 			return;
@@ -145,6 +151,11 @@ static void apply_deny(struct fw_parent *pp, const struct allow_entry *e, const 
 	if (is_net(e)) {
 		if (pp->ctl.set_net && pp->ctl.set_net(pp->ctl.ctx, al, &err) < 0) {
 			al->v[al->n++] = gone;      /* the table still has it: say so */
+			fail_reply(reply, FW_CTL_FAILED, &err);
+			return;
+		}
+		if (tell_child(pp, FW_OP_CTL_DENY, canon) == -1) {
+			cs_fail(&err, 0, "removed, but the DNS filter could not be told");
 			fail_reply(reply, FW_CTL_FAILED, &err);
 			return;
 		}
