@@ -58,8 +58,10 @@ static void fail_reply(struct fw_ctl_reply *reply, int status, const struct cs_e
 }
 
 /* The DNS-learned elements whose name (the one the parent's addrmap
- * recorded) the list no longer allows: removed from allow4/allow6.
- * Returns how many. */
+ * recorded) the list no longer allows: removed from allow4/allow6.  An
+ * element whose name is unknown (the bounded names tally was full when it
+ * was inserted) is removed too: fail closed, a later allowed answer inserts
+ * it again.  Returns how many. */
 static unsigned drop_learned(struct fw_parent *pp)
 {
 	const struct allowlist *al = &pp->cfg->al;
@@ -70,9 +72,11 @@ static unsigned drop_learned(struct fw_parent *pp)
 		struct addr_ent *e = &m->v[i];
 		struct cs_err err = { 0 };
 
-		if (!e->used || e->name < 0 || (size_t)e->name >= pp->names.n || e->expires_ms == 0)
+		bool known = e->name >= 0 && (size_t)e->name < pp->names.n;
+
+		if (!e->used || e->expires_ms == 0)
 			continue;
-		if (allowlist_match_name(al, pp->names.v[e->name].key) ||
+		if ((known && allowlist_match_name(al, pp->names.v[e->name].key)) ||
 		    allowlist_match_addr(al, e->family, e->addr))
 			continue;
 		if (pp->ctl.drop && pp->ctl.drop(pp->ctl.ctx, e->family, e->addr, &err) < 0)
@@ -95,6 +99,12 @@ static void apply_allow(struct fw_parent *pp, const struct allow_entry *e, const
 		return;
 	}
 	if (added == 0) {
+		/* the child is told again: an earlier notice may have been lost */
+		if (tell_child(pp, FW_OP_CTL_ALLOW, canon) != 0) {
+			cs_fail(&err, 0, "already allowed, but the DNS filter could not be told");
+			fail_reply(reply, FW_CTL_FAILED, &err);
+			return;
+		}
 		snprintf(reply->text, sizeof reply->text, "already allowed");
 		return;
 	}
@@ -107,6 +117,12 @@ static void apply_allow(struct fw_parent *pp, const struct allow_entry *e, const
 		return;
 	}
 	pp->ctl.changes++;
+	/* the child's rebinding guard lets answers into an allowed range through */
+	if (is_net(e) && tell_child(pp, FW_OP_CTL_ALLOW, canon) != 0) {
+		cs_fail(&err, 0, "added, but the DNS filter could not be told");
+		fail_reply(reply, FW_CTL_FAILED, &err);
+		return;
+	}
 	snprintf(reply->text, sizeof reply->text, "added");
 }
 
@@ -119,6 +135,12 @@ static void apply_deny(struct fw_parent *pp, const struct allow_entry *e, const 
 	struct allow_entry gone;
 
 	if (i < 0) {
+		/* a retry after a FAILED deny: the child may still have the name */
+		if (tell_child(pp, FW_OP_CTL_DENY, canon) != 0) {
+			cs_fail(&err, 0, "not on the list, but the DNS filter could not be told");
+			fail_reply(reply, FW_CTL_FAILED, &err);
+			return;
+		}
 		snprintf(reply->text, sizeof reply->text, "was not on the list");
 		return;
 	}
@@ -129,6 +151,11 @@ static void apply_deny(struct fw_parent *pp, const struct allow_entry *e, const 
 	if (is_net(e)) {
 		if (pp->ctl.set_net && pp->ctl.set_net(pp->ctl.ctx, al, &err) < 0) {
 			al->v[al->n++] = gone;      /* the table still has it: say so */
+			fail_reply(reply, FW_CTL_FAILED, &err);
+			return;
+		}
+		if (tell_child(pp, FW_OP_CTL_DENY, canon) == -1) {
+			cs_fail(&err, 0, "removed, but the DNS filter could not be told");
 			fail_reply(reply, FW_CTL_FAILED, &err);
 			return;
 		}

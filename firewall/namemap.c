@@ -26,6 +26,7 @@ int namemap_init(struct namemap *m, size_t max)
 {
 	memset(m, 0, sizeof *m);
 	m->max = max ? max : 1;
+	m->earliest_ms = INT64_MAX;
 	m->cap = 4;
 	while (m->cap < m->max * 4 / 3 + 1)
 		m->cap *= 2;
@@ -69,12 +70,15 @@ static void sweep(struct namemap *m, int64_t now_ms)
 		return;
 	}
 	m->n = 0;
+	m->earliest_ms = INT64_MAX;
 	for (size_t i = 0; i < oldcap; i++) {
 		if (!old[i].expires_ms || old[i].expires_ms <= now_ms)
 			continue;
 		p = slot(m, old[i].name, old[i].family, old[i].addr);
 		*p = old[i];
 		m->n++;
+		if (p->expires_ms < m->earliest_ms)
+			m->earliest_ms = p->expires_ms;
 	}
 	free(old);
 }
@@ -97,7 +101,8 @@ int namemap_put(struct namemap *m, const char *name, int family, const uint8_t *
 		return 0;
 	}
 	if (m->n == m->max) {
-		sweep(m, now_ms);
+		if (now_ms >= m->earliest_ms)   /* else nothing has expired */
+			sweep(m, now_ms);
 		if (m->n >= m->max) {
 			m->dropped++;
 			return -1;
@@ -105,6 +110,8 @@ int namemap_put(struct namemap *m, const char *name, int family, const uint8_t *
 		p = slot(m, canon, family, a);
 	}
 	p->expires_ms = expires_ms;
+	if (expires_ms < m->earliest_ms)
+		m->earliest_ms = expires_ms;
 	p->family = (uint8_t)family;
 	memcpy(p->addr, a, 16);
 	memcpy(p->name, canon, sizeof canon);

@@ -6,7 +6,8 @@
  * keeps one name per address; a shared CDN address needs every pair.
  *
  * Bounded: at most MAX pairs (open addressing, filled to at most 3/4).
- * When full, expired pairs are dropped; a pair that still does not fit is
+ * When full, expired pairs are dropped (a rebuild, done only once the
+ * earliest expiry has passed); a pair that still does not fit is
  * not recorded, so its flows are refused (fail closed) and counted.
  * Names are kept canonical (lowercase, no trailing dot).  Pure, no I/O.
  */
@@ -30,6 +31,8 @@ struct namemap {
 	struct name_pair *v;
 	size_t n, cap, max;              /* cap: a power of two >= max * 4 / 3 */
 	uint64_t dropped;                /* pairs that did not fit */
+	int64_t earliest_ms;             /* no stored pair expires before this: a
+					  * full map is not swept (rebuilt) earlier */
 };
 
 /* Returns 0 or -1 (ENOMEM). */

@@ -216,8 +216,8 @@ static void remember_insert(struct fw_parent *pp, const struct fw_msg *m, int64_
 
 	if (a) {
 		a->expires_ms = now + (int64_t)(clamp_ttl(cfg, m->ttl) + cfg->grace) * 1000;
-		if (ne)
-			a->name = (int32_t)(ne - pp->names.v);
+		/* unknown (-1) when the tally is full: a deny then closes it */
+		a->name = ne ? (int32_t)(ne - pp->names.v) : -1;
 	}
 }
 

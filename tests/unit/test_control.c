@@ -112,6 +112,15 @@ static uint32_t told(char *name, size_t namesz)
 	return m.op;
 }
 
+/* Forget what the parent told the child so far. */
+static void drain_child(void)
+{
+	struct fw_msg m;
+
+	while (recv(child_fd, &m, sizeof m, MSG_DONTWAIT) > 0)
+		;
+}
+
 /* The child asks for ADDR because NAME resolved to it: the ack status. */
 static int child_allow(const char *name, const char *ip)
 {
@@ -186,13 +195,15 @@ static void test_allow_deny(int fd)
 	ok(allowlist_match_name(&pp->cfg->al, "new.test"), "...the parent's list has it");
 	ok(child_allow("new.test", "203.0.113.20") == FW_ACK_OK, "...and its addresses are inserted");
 	ok(req(fd, FW_CTL_ALLOW, "new.test", &r) == 0 && r.status == FW_CTL_OK &&
-	   strstr(r.text, "already") && told(name, sizeof name) == 0, "allow again: already allowed, child not told");
+	   strstr(r.text, "already") && told(name, sizeof name) == FW_OP_CTL_ALLOW,
+	   "allow again: already allowed, the child is told again (idempotent)");
 	is_int(rec.net_calls, 0, "names never touch the interval sets");
 
 	ok(req(fd, FW_CTL_ALLOW, "198.51.100.0/24", &r) == 0 && r.status == FW_CTL_OK,
 	   "allow a CIDR: OK");
 	ok(rec.net_calls == 1 && rec.net_entries == 2, "...the interval sets are rewritten with both IP entries");
-	ok(told(name, sizeof name) == 0, "...the child is not told about addresses");
+	ok(told(name, sizeof name) == FW_OP_CTL_ALLOW && strcmp(name, "198.51.100.0/24") == 0,
+	   "...the child is told too (its rebinding guard lets the range through)");
 	rec.fail = true;
 	ok(req(fd, FW_CTL_ALLOW, "198.51.101.0/24", &r) == 0 && r.status == FW_CTL_FAILED &&
 	   strstr(r.text, "kernel"), "a kernel failure: FAILED with its reason");
@@ -218,11 +229,63 @@ static void test_allow_deny(int fd)
 	   "...the address only it opened is removed from allow4");
 	ok(child_allow("new.test", "203.0.113.20") == FW_ACK_INVALID, "...and the child can no longer open it");
 	ok(child_allow("allowed.test", "203.0.113.21") == FW_ACK_OK, "other names are untouched");
-	ok(req(fd, FW_CTL_DENY, "new.test", &r) == 0 && r.status == FW_CTL_OK && strstr(r.text, "not on"),
-	   "deny again: was not on the list");
+	ok(req(fd, FW_CTL_DENY, "new.test", &r) == 0 && r.status == FW_CTL_OK && strstr(r.text, "not on") &&
+	   told(name, sizeof name) == FW_OP_CTL_DENY, "deny again: was not on the list, the child is told again");
 	ok(req(fd, FW_CTL_DENY, "198.51.100.0/24", &r) == 0 && r.status == FW_CTL_OK &&
-	   rec.net_entries == 1, "deny the CIDR: the interval sets are rewritten without it");
+	   rec.net_entries == 1 && told(name, sizeof name) == FW_OP_CTL_DENY,
+	   "deny the CIDR: the interval sets are rewritten without it, the child is told");
 	is_int(pp->cfg->al.n, n0, "the list is back to where it started");
+}
+
+/* R5.34: a deny closes what the name opened even once the parent's
+ * bounded names tally is full (the address's name is then unknown). */
+static void test_deny_tally_full(int fd)
+{
+	struct fw_ctl_reply r;
+	char name[300], key[64];
+	bool first;
+	int drops = rec.drops;
+
+	drain_child();
+
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "fill%d.test", i);
+		if (!tally_hit(&pp->names, key, 0, &first))
+			break;
+	}
+	ok(req(fd, FW_CTL_ALLOW, "late.test", &r) == 0 && r.status == FW_CTL_OK &&
+	   told(name, sizeof name) == FW_OP_CTL_ALLOW, "tally full: allow late.test");
+	ok(child_allow("late.test", "203.0.113.30") == FW_ACK_OK, "...its address is inserted");
+	ok(req(fd, FW_CTL_DENY, "late.test", &r) == 0 && r.status == FW_CTL_OK &&
+	   told(name, sizeof name) == FW_OP_CTL_DENY, "deny late.test: OK (%s)", r.text);
+	ok(rec.drops == drops + 1 && memcmp(rec.dropped, "\xcb\x00\x71\x1e", 4) == 0,
+	   "...the address it opened is closed though its name was never recorded");
+}
+
+/* R5.34: a deny the child could not be told about (its channel full) is
+ * FAILED, and a retry tells the child although the parent's list already
+ * agrees. */
+static void test_deny_retry(int fd)
+{
+	struct fw_ctl_reply r;
+	struct fw_msg m;
+	char name[300];
+	int full = 0;
+
+	drain_child();
+
+	ok(req(fd, FW_CTL_ALLOW, "retry.test", &r) == 0 && r.status == FW_CTL_OK &&
+	   told(name, sizeof name) == FW_OP_CTL_ALLOW, "allow retry.test");
+	memset(&m, 0, sizeof m);
+	m.op = FW_OP_CTL_ALLOW;
+	while (full < 100000 && send(pp->priv_fd, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m)
+		full++;
+	ok(req(fd, FW_CTL_DENY, "retry.test", &r) == 0 && r.status == FW_CTL_FAILED,
+	   "deny with the child's channel full: FAILED (%s)", r.text);
+	drain_child();
+	ok(req(fd, FW_CTL_DENY, "retry.test", &r) == 0 && r.status == FW_CTL_OK &&
+	   told(name, sizeof name) == FW_OP_CTL_DENY && strcmp(name, "retry.test") == 0,
+	   "...the retry tells the child (%s)", r.text);
 }
 
 static void test_list_and_bad_messages(int fd)
@@ -357,7 +420,7 @@ int main(void)
 	char dir[] = "/tmp/test-control-XXXXXX";
 	int sp[2], fd;
 
-	plan(59);
+	plan(66);
 	test_codec();
 	fw_config_defaults(&cfg);
 	allowlist_add_text(&cfg.al, "allowed.test 10.0.0.5", "test", &err);
@@ -380,6 +443,8 @@ int main(void)
 	test_list_and_bad_messages(fd);
 	test_fuzz(fd);
 	test_bounded();
+	test_deny_tally_full(fd);
+	test_deny_retry(fd);
 	close(fd);
 	test_child();
 	fw_parent_free(pp);

@@ -360,6 +360,12 @@ static void test_namemap(void)
 		put += namemap_put(&m, name, AF_INET, shared, 200, 0) == 0;
 	}
 	ok(put == 2 && m.dropped == 2, "full: pairs that do not fit are dropped and counted");
+	{
+		const struct name_pair *table = m.v;
+
+		ok(namemap_put(&m, "x.example", AF_INET, shared, 300, 99) < 0 && m.v == table &&
+		   m.dropped == 3, "full, nothing expired yet: dropped without rebuilding the table");
+	}
 	ok(namemap_put(&m, "late.example", AF_INET, shared, 500, 150) == 0 &&
 	   namemap_has(&m, "late.example", AF_INET, shared, 160), "expired pairs make room when full");
 	ok(namemap_has(&m, "n0.example", AF_INET, shared, 160), "...the live ones stay");
@@ -417,7 +423,7 @@ int main(void)
 	struct fw_nfq *n;
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x80 };
 
-	plan(57);
+	plan(58);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
 	n = fw_nfq_new(&al, 1024);
