@@ -11,7 +11,7 @@
 # (test_e2b_live ps|has|allow|deny).
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 60
+plan 59
 
 E2B=$ROOT/tests/e2b
 DRV=$ROOT/${BUILD:-build}/tests/test_e2b_live
