@@ -349,18 +349,17 @@ int e2b_info(struct e2b_client *cl, const char *id, cJSON **detail, struct cs_er
 	return rc;
 }
 
-int e2b_set_timeout(struct e2b_client *cl, const char *id, int seconds, struct cs_err *err)
+/* One call on a running sandbox whose answer carries nothing we read:
+ * 0 on 2xx; 404 says the sandbox is gone; anything else E2B's error. */
+static int sandbox_call(struct e2b_client *cl, const char *method, const char *path,
+			const char *body, const char *what, struct cs_err *err)
 {
-	char path[200], body[64], what[160];
 	struct e2b_resp r;
 	int retries = 0, rc = -1;
 	long st;
 
-	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id);
-	snprintf(body, sizeof body, "{\"timeout\":%d}", seconds);
-	snprintf(what, sizeof what, "extending E2B sandbox %s's timeout", id);
 	e2b_resp_init(&r, 1u << 16);
-	st = api_call(cl, "POST", path, body, &r, &retries, err);
+	st = api_call(cl, method, path, body, &r, &retries, err);
 	if (st >= 200 && st < 300)
 		rc = 0;
 	else if (st == 404)
@@ -369,6 +368,16 @@ int e2b_set_timeout(struct e2b_client *cl, const char *id, int seconds, struct c
 		api_fail(what, &r, retries, err);
 	e2b_resp_free(&r);
 	return rc;
+}
+
+int e2b_set_timeout(struct e2b_client *cl, const char *id, int seconds, struct cs_err *err)
+{
+	char path[200], body[64], what[160];
+
+	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id);
+	snprintf(body, sizeof body, "{\"timeout\":%d}", seconds);
+	snprintf(what, sizeof what, "extending E2B sandbox %s's timeout", id);
+	return sandbox_call(cl, "POST", path, body, what, err);
 }
 
 int e2b_kill(struct e2b_client *cl, const char *id, struct cs_err *err)
@@ -479,22 +488,10 @@ long e2b_check_key(struct e2b_client *cl, long *running, struct cs_err *err)
 int e2b_update_network(struct e2b_client *cl, const char *id, const char *body, struct cs_err *err)
 {
 	char path[200], what[160];
-	struct e2b_resp r;
-	int retries = 0, rc = -1;
-	long st;
 
 	if (!valid_sandbox_id(id))
 		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
 	snprintf(path, sizeof path, "/sandboxes/%s/network", id);
 	snprintf(what, sizeof what, "changing E2B sandbox %s's egress rules", id);
-	e2b_resp_init(&r, 1u << 16);
-	st = api_call(cl, "PUT", path, body, &r, &retries, err);
-	if (st >= 200 && st < 300)
-		rc = 0;
-	else if (st == 404)
-		cs_fail(err, 0, "%s: the sandbox is gone (killed or timed out)", what);
-	else if (st > 0)
-		api_fail(what, &r, retries, err);
-	e2b_resp_free(&r);
-	return rc;
+	return sandbox_call(cl, "PUT", path, body, what, err);
 }
