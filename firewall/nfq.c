@@ -70,7 +70,9 @@ size_t nfq_build_verdict(void *buf, size_t bufsz, uint16_t num, uint32_t seq, ui
 static int config(struct nfq *q, uint16_t attr, const void *data, size_t len, uint16_t attr2,
 		  const void *data2, size_t len2, const char *what, struct cs_err *err)
 {
-	char buf[512];
+	/* zeroed: bookworm's libmnl 1.0.4 leaves an attribute's padding as it
+	 * was (the 5-byte params), and the kernel is sent every byte */
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh = put_hdr(buf, NFQNL_MSG_CONFIG, NLM_F_ACK, q->num, ++q->seq);
 	ssize_t n;
 

@@ -63,9 +63,10 @@ int main(void)
 		struct strv v = { 0 };
 		size_t longest = 0;
 
-		strcpy(big, "developer_instructions = \"");
-		memset(big + strlen(big), 'x', n);
-		strcpy(big + 27 + n, "\"\n");
+		size_t head = (size_t)sprintf(big, "developer_instructions = \"");
+
+		memset(big + head, 'x', n);
+		strcpy(big + head + n, "\"\n");
 		a = told_arg(big, &local);
 		is_str(a, "", "theirs too long for one argument: left alone, no -c");
 		char *w = ctl + sprintf(ctl, "developer_instructions = \"");
