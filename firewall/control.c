@@ -1,12 +1,15 @@
 #include "firewall/control.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -117,9 +120,37 @@ void fw_control_pollfds(const struct fw_control *c, struct pollfd *pfd)
 		pfd[1 + i] = (struct pollfd){ c->client[i], POLLIN, 0 };
 }
 
-static void send_reply(void *arg, const struct fw_ctl_reply *r)
+struct ctl_sender {
+	int fd;
+	int64_t start_ms;
+};
+
+static int64_t ctl_mono_ms(void)
 {
-	(void)send(*(int *)arg, r, sizeof *r, MSG_DONTWAIT | MSG_NOSIGNAL);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One reply to the client on *ARG.  A long list outruns the socket buffer
+ * (a few hundred replies): wait for room, but never more than
+ * FW_CTL_SEND_MS in all for one request — this loop also serves the DNS
+ * filter's inserts, and a client that stops reading must not stall them. */
+static bool send_reply(void *arg, const struct fw_ctl_reply *r)
+{
+	struct ctl_sender *s = arg;
+
+	for (;;) {
+		struct pollfd p = { s->fd, POLLOUT, 0 };
+		int64_t left = FW_CTL_SEND_MS - (ctl_mono_ms() - s->start_ms);
+
+		if (send(s->fd, r, sizeof *r, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof *r)
+			return true;
+		if ((errno != EAGAIN && errno != EINTR) || left <= 0 ||
+		    (poll(&p, 1, (int)left) <= 0 && errno != EINTR))
+			return false;
+	}
 }
 
 /* One request from client I; a closed or broken connection frees its slot. */
@@ -141,12 +172,18 @@ static void serve_client(struct fw_control *c, int i)
 	if (fw_ctl_req_decode(&raw, r, &req, reply.text, sizeof reply.text) < 0) {
 		reply.status = FW_CTL_BAD;
 	} else if (c->apply) {
-		c->apply(c->apply_arg, &req, &reply, send_reply, &c->client[i]);
+		struct ctl_sender snd = { c->client[i], ctl_mono_ms() };
+
+		c->apply(c->apply_arg, &req, &reply, send_reply, &snd);
 	} else {
 		reply.status = FW_CTL_FAILED;
 		snprintf(reply.text, sizeof reply.text, "no firewall behind this channel");
 	}
-	send_reply(&c->client[i], &reply);
+	{
+		struct ctl_sender snd = { c->client[i], ctl_mono_ms() };
+
+		(void)send_reply(&snd, &reply);
+	}
 }
 
 void fw_control_serve(struct fw_control *c, const struct pollfd *pfd)

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 #include "firewall/allowlist.h"
 #include "common/error.h"
 
@@ -30,6 +32,7 @@
 #define FW_CTL_TEXT 256
 #define FW_CTL_POLLFDS (1 + FW_CTL_CLIENTS)
 #define FW_CTL_REPLY_MS 3000
+#define FW_CTL_SEND_MS 1000      /* the longest the parent waits for a client to read */
 
 enum fw_ctl_op { FW_CTL_ALLOW = 1, FW_CTL_DENY = 2, FW_CTL_LIST = 3 };
 
@@ -59,9 +62,11 @@ typedef int (*fw_ctl_net_fn)(void *ctx, const struct allowlist *al, struct cs_er
  * is not an error.  0 or -1 with ERR. */
 typedef int (*fw_ctl_drop_fn)(void *ctx, int family, const uint8_t *addr, struct cs_err *err);
 
-/* Apply REQ (decoded) for ARG; fill REPLY; a list calls EACH per entry. */
+/* Apply REQ (decoded) for ARG; fill REPLY; a list calls EACH per entry
+ * (false: that entry did not reach the client, and the list's final reply
+ * must say so rather than look complete). */
 typedef void (*fw_ctl_apply_fn)(void *arg, const struct fw_ctl_req *req, struct fw_ctl_reply *reply,
-				void (*each)(void *each_arg, const struct fw_ctl_reply *r),
+				bool (*each)(void *each_arg, const struct fw_ctl_reply *r),
 				void *each_arg);
 
 struct fw_control {

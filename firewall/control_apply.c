@@ -174,21 +174,33 @@ static void apply_deny(struct fw_parent *pp, const struct allow_entry *e, const 
 		drop_learned(pp);
 }
 
-static void apply_list(struct fw_parent *pp, const struct fw_ctl_req *req,
-		       void (*each)(void *arg, const struct fw_ctl_reply *r), void *arg)
+static void apply_list(struct fw_parent *pp, const struct fw_ctl_req *req, struct fw_ctl_reply *reply,
+		       bool (*each)(void *arg, const struct fw_ctl_reply *r), void *arg)
 {
 	const struct allowlist *al = &pp->cfg->al;
+	size_t sent = 0;
+	bool lost = false;
 
-	for (size_t i = 0; i < al->n && each; i++) {
+	for (size_t i = 0; i < al->n && each && !lost; i++) {
 		struct fw_ctl_reply r = { .seq = req->seq, .status = FW_CTL_MORE };
 
-		if (allow_entry_format(&al->v[i], r.text, sizeof r.text) > 0)
-			each(arg, &r);
+		if (allow_entry_format(&al->v[i], r.text, sizeof r.text) > 0) {
+			/* the client stopped reading: the rest would be lost too */
+			lost = !each(arg, &r);
+			sent += !lost;
+		}
+	}
+	if (lost) {
+		/* never a list that looks whole and is not */
+		reply->status = FW_CTL_FAILED;
+		snprintf(reply->text, sizeof reply->text,
+			 "%zu of %zu entries sent (the client did not read the rest in time); "
+			 "the whole list is in /etc/codex/allowed_domains.txt", sent, al->n);
 	}
 }
 
 void fw_control_apply(void *parent, const struct fw_ctl_req *req, struct fw_ctl_reply *reply,
-		      void (*each)(void *arg, const struct fw_ctl_reply *r), void *arg)
+		      bool (*each)(void *arg, const struct fw_ctl_reply *r), void *arg)
 {
 	struct fw_parent *pp = parent;
 	struct allow_entry e;
@@ -199,7 +211,7 @@ void fw_control_apply(void *parent, const struct fw_ctl_req *req, struct fw_ctl_
 	reply->seq = req->seq;
 	reply->status = FW_CTL_OK;
 	if (req->op == FW_CTL_LIST) {
-		apply_list(pp, req, each, arg);
+		apply_list(pp, req, reply, each, arg);
 		return;
 	}
 	if (allow_entry_parse(req->entry, "codex-firewall ctl", &e, &err) < 0 ||

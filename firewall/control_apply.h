@@ -13,6 +13,6 @@
  * elements whose recorded name the list no longer allows are removed.
  * A kernel failure leaves the list as it was (FW_CTL_FAILED). */
 void fw_control_apply(void *parent, const struct fw_ctl_req *req, struct fw_ctl_reply *reply,
-		      void (*each)(void *arg, const struct fw_ctl_reply *r), void *arg);
+		      bool (*each)(void *arg, const struct fw_ctl_reply *r), void *arg);
 
 #endif

@@ -147,7 +147,7 @@ static int serve_prepare(struct fw_parent *pp, struct fw_config *cfg, struct cs_
 
 static bool parent_may_emit(void *pp)
 {
-	return fw_parent_may_emit(pp);
+	return fw_parent_may_emit(pp, FW_EV_FLOW);
 }
 
 /* Bind, load the table, fork the child, drop to CAP_NET_ADMIN, wait for

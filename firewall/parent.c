@@ -65,30 +65,36 @@ void fw_parent_fini(struct fw_parent *pp)
 	pp->nfq = NULL;
 }
 
-static bool may_emit(struct fw_parent *pp)
+static bool may_emit_class(struct fw_parent *pp, enum fw_ev_class cls)
 {
 	int64_t now = mono_ms();
 
 	if (now - pp->tok_ms >= 1000) {
 		pp->tok_ms = now;
-		pp->tokens = EVENTS_PER_SEC;
+		for (int c = 0; c < FW_EV_CLASSES; c++)
+			pp->tokens[c] = EVENTS_PER_SEC;
 	}
-	if (pp->tokens > 0) {
-		pp->tokens--;
+	if (pp->tokens[cls] > 0) {
+		pp->tokens[cls]--;
 		return true;
 	}
 	pp->suppressed++;
 	return false;
 }
 
-bool fw_parent_may_emit(struct fw_parent *pp)
+static bool may_emit(struct fw_parent *pp)
 {
-	return may_emit(pp);
+	return may_emit_class(pp, FW_EV_DNS);
+}
+
+bool fw_parent_may_emit(struct fw_parent *pp, enum fw_ev_class cls)
+{
+	return may_emit_class(pp, cls);
 }
 
 static bool may_emit_cb(void *pp)
 {
-	return may_emit(pp);
+	return may_emit_class(pp, FW_EV_CONN);
 }
 
 /* An element lives for the answer's TTL, but at least min_ttl, at most

@@ -33,6 +33,14 @@
 typedef int (*fw_insert_fn)(void *ctx, const struct fw_elem *e4, size_t n4,
 			    const struct fw_elem *e6, size_t n6, struct cs_err *err);
 
+/* What an EVENT line reports, for the rate limit. */
+enum fw_ev_class {
+	FW_EV_DNS,      /* dns-refused, dns-upstream-failed, rebind, insert-failed */
+	FW_EV_CONN,     /* conn, quic-refused (firewall/parent_conn.c) */
+	FW_EV_FLOW,     /* flow-refused (firewall/parent_nfq.c) */
+	FW_EV_CLASSES
+};
+
 struct fw_parent {
 	struct fw_config *cfg;
 	struct guard guard;             /* the host's addresses and this namespace's gateways */
@@ -41,8 +49,8 @@ struct fw_parent {
 	pid_t child;
 	struct tally refused, rebind, upfail, names;
 	struct addrmap amap;            /* what is in allow4/allow6, until when, and why */
-	int64_t tok_ms;                 /* EVENT rate limit: tokens refilled each second */
-	int tokens;
+	int64_t tok_ms;                 /* EVENT rate limit: tokens refilled each second, */
+	int tokens[FW_EV_CLASSES];      /* one budget per class (a conn flood never hides a refusal) */
 	uint64_t suppressed;            /* EVENT lines the limit swallowed */
 	struct parent_conn conn;        /* live EVENT conn lines (firewall/parent_conn.h) */
 	fw_insert_fn insert;
@@ -60,8 +68,11 @@ int fw_parent_init(struct fw_parent *pp, struct fw_config *cfg, int priv_fd, fw_
 /* Frees the tallies; closes nothing. */
 void fw_parent_fini(struct fw_parent *pp);
 
-/* The EVENT rate limit: true when one more line may be written now. */
-bool fw_parent_may_emit(struct fw_parent *pp);
+/* The EVENT rate limit: true when one more line of class CLS may be
+ * written now.  Each class has its own budget per second, so blocked
+ * connections the agent retries in a loop cannot starve the DNS refusals
+ * or the first-bytes refusals (the lines that name what to allow). */
+bool fw_parent_may_emit(struct fw_parent *pp, enum fw_ev_class cls);
 
 /* Handle the messages waiting on priv_fd (at most one burst): notes become
  * EVENT lines on stdout, each FW_OP_ALLOW is re-checked and acked.  Returns

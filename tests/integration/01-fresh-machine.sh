@@ -85,10 +85,13 @@ step readme2 env MAKEFLAGS=-j2 bash -c "$RUN2"
 grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/readme2.log | tail -n 1 | sed 's/^/OUT readme2: /'
 EOF
 
+# root on a fresh machine has every capability: SYS_ADMIN for the private
+# namespaces and NET_ADMIN for the NFQUEUE the unit tests bind there
+# (unit/test_flowwire; without it that file skips and `make check` fails).
 body=$(jq -n --arg img "$base" --arg s "$script" --arg r1 "$run1" --arg r2 "$run2" '{
     Image: $img, Cmd: ["bash", "-c", $s], Env: ["RUN1=" + $r1, "RUN2=" + $r2],
     Tty: true, Labels: {"org.codex-sandbox.test": "01-fresh-machine"},
-    HostConfig: {Binds: ["/var/run/docker.sock:/var/run/docker.sock"], CapAdd: ["SYS_ADMIN"],
+    HostConfig: {Binds: ["/var/run/docker.sock:/var/run/docker.sock"], CapAdd: ["SYS_ADMIN", "NET_ADMIN"],
                 SecurityOpt: ["seccomp=unconfined"]}}')
 cid=$(api "/containers/create?name=$name" -X POST -H 'Content-Type: application/json' -d "$body" | jq -r '.Id // empty')
 # The repository as a fresh clone has it (tracked and new files; no build output).

@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -413,6 +415,78 @@ static void test_child(void)
 	allowlist_free(&al);
 }
 
+/* A list longer than the socket buffer holds (a few hundred replies): a
+ * reader that keeps up gets every entry, then OK; one that stops reading
+ * makes the list end FAILED, saying how many were sent and where the whole
+ * list is; never a short list that looks whole.  Each reader is a child
+ * process; it writes "N STATUS" (entries, final status) to a pipe. */
+static void list_reader(int fd, int delay_ms, int out)
+{
+	struct fw_ctl_reply raw, r = { .status = -1 };
+	struct pollfd p = { fd, POLLIN, 0 };
+	int n = 0;
+
+	usleep((useconds_t)delay_ms * 1000);
+	while (poll(&p, 1, 3000) > 0 &&
+	       recv(fd, &raw, sizeof raw, MSG_TRUNC) == (ssize_t)sizeof raw &&
+	       fw_ctl_reply_decode(&raw, sizeof raw, &r) == 0 && r.status == FW_CTL_MORE)
+		n++;
+	dprintf(out, "%d %d %s", n, r.status, r.status == FW_CTL_MORE ? "" : r.text);
+	_exit(0);
+}
+
+static void long_list(int delay_ms, int *n, int *status, char *text, size_t textsz)
+{
+	struct fw_ctl_req q;
+	int fd = client(), pfd[2];
+	char buf[400] = "";
+	pid_t pid;
+
+	*n = -1;
+	*status = -1;
+	if (fd < 0 || pipe(pfd) < 0)
+		return;
+	serve();                        /* accept */
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		list_reader(fd, delay_ms, pfd[1]);
+	}
+	close(pfd[1]);
+	fw_ctl_req_encode(&q, FW_CTL_LIST, 9, "");
+	send(fd, &q, sizeof q, 0);
+	serve();
+	waitpid(pid, NULL, 0);
+	if (read(pfd[0], buf, sizeof buf - 1) > 0 && sscanf(buf, "%d %d", n, status) == 2) {
+		const char *t = strchr(strchr(buf, ' ') + 1, ' ');
+
+		snprintf(text, textsz, "%s", t ? t + 1 : "");
+	}
+	close(pfd[0]);
+	close(fd);
+	serve();                        /* the closed connection frees its slot */
+}
+
+static void test_long_list(void)
+{
+	struct cs_err err = { 0 };
+	char name[64], text[300] = "";
+	int n, status;
+
+	for (int i = 0; i < 1500; i++) {
+		snprintf(name, sizeof name, "long%d.list.test", i);
+		allowlist_add_text(&pp->cfg->al, name, "test", &err);
+	}
+	long_list(0, &n, &status, text, sizeof text);
+	ok(n == (int)pp->cfg->al.n && status == FW_CTL_OK,
+	   "a list of %zu entries, read as it comes: every entry, then OK (%d, %d)", pp->cfg->al.n, n, status);
+	long_list(1500, &n, &status, text, sizeof text);
+	ok(n < (int)pp->cfg->al.n && status == FW_CTL_FAILED,
+	   "a reader that stalls: FAILED after %d entries, not a short list that looks whole (%d)", n, status);
+	ok(strstr(text, " entries sent") && strstr(text, "/etc/codex/allowed_domains.txt"),
+	   "...saying how many were sent and where the whole list is: %s", text);
+}
+
 int main(void)
 {
 	struct fw_config cfg;
@@ -420,7 +494,7 @@ int main(void)
 	char dir[] = "/tmp/test-control-XXXXXX";
 	int sp[2], fd;
 
-	plan(66);
+	plan(69);
 	test_codec();
 	fw_config_defaults(&cfg);
 	allowlist_add_text(&cfg.al, "allowed.test 10.0.0.5", "test", &err);
@@ -445,6 +519,7 @@ int main(void)
 	test_bounded();
 	test_deny_tally_full(fd);
 	test_deny_retry(fd);
+	test_long_list();
 	close(fd);
 	test_child();
 	fw_parent_free(pp);

@@ -57,7 +57,7 @@ int main(void)
 	struct fw_msg m = { .op = FW_OP_ALLOW, .family = AF_INET, .ttl = 300 };
 	int sp[2];
 
-	plan(11);
+	plan(13);
 	fw_config_defaults(&cfg);
 	allowlist_add_text(&cfg.al, "named.test", "test", &err);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) < 0 || !(pp = fw_parent_new(&cfg, sp[0], no_insert, NULL)))
@@ -91,6 +91,9 @@ int main(void)
 			lines += *seen(ip, 6, 22, 5) != '\0';
 		}
 		ok(lines < 40, "40 new keys at once: the rate limit holds some back (%d printed)", lines);
+		ok(fw_parent_may_emit(pp, FW_EV_FLOW) && fw_parent_may_emit(pp, FW_EV_DNS),
+		   "...a conn flood leaves the first-bytes and DNS refusals their own budget");
+		ok(!fw_parent_may_emit(pp, FW_EV_CONN), "...while conn lines wait");
 		sleep(1);
 		like(seen("192.0.2.40", 6, 22, 6), "\"count\":6}",
 		     "...a held-back key is reported later with all its packets");
