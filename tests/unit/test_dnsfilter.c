@@ -116,7 +116,7 @@ static int setup(void)
 	int sp[2], udp, tcp;
 
 	allowlist_init(&F.al);
-	if (allowlist_add_text(&F.al, "allowed.test *.wild.test 10.0.0.5", "test", &err) < 0)
+	if (allowlist_add_text(&F.al, "allowed.test *.wild.test 10.0.0.5 race.test", "test", &err) < 0)
 		return -1;
 	guard_init(&F.g);
 	if (bind_pair(&F.upfd, &F.uptcp, &up) < 0 || bind_pair(&udp, &tcp, &F.faddr) < 0)
@@ -333,6 +333,22 @@ static int refuse_first_v4(const struct fw_msg *m)
 	return m->addr[3] == 1 ? FW_ACK_GUARDED : FW_ACK_OK;
 }
 
+/* The parent's side of a deny that crosses an answer: the list change
+ * reaches the child before the ack of its insert. */
+static void tell_child(uint32_t op, const char *name)
+{
+	struct fw_msg c = { .op = op };
+
+	snprintf(c.name, sizeof c.name, "%s", name);
+	send(F.parent, &c, sizeof c, 0);
+}
+
+static int deny_before_ack(const struct fw_msg *m)
+{
+	tell_child(FW_OP_CTL_DENY, m->name);
+	return FW_ACK_OK;
+}
+
 static int fail_all(const struct fw_msg *m)
 {
 	(void)m;
@@ -398,7 +414,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(107);
+	plan(110);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -479,6 +495,21 @@ int main(void)
 		is_int(rcode_of(&r), DNS_R_SERVFAIL, "SERVFAIL, no address released");
 		ok(s.n_upstream == 1 && s.m[s.n - 1].ttl == 2, "reported as insert failed");
 		ack_policy = NULL;
+	}
+	/* a deny between the question and the acks: nothing released, and
+	 * (the same early exit) nothing cached */
+	{
+		const char *a[] = { "198.51.100.21" };
+
+		ack_policy = deny_before_ack;
+		ok(lookup("race.test", DNS_T_A, 0, a, 1, &s, &r, &u), "a deny crosses the answer of race.test");
+		ok(rcode_of(&r) == DNS_R_NXDOMAIN && r.a.n_addr == 0,
+		   "...NXDOMAIN: no address released for a name no longer allowed (rcode %u)", rcode_of(&r));
+		ack_policy = NULL;
+		tell_child(FW_OP_CTL_ALLOW, "race.test");
+		usleep(100 * 1000);
+		ok(lookup("race.test", DNS_T_A, 0, a, 1, &s, &r, &u) && r.a.n_addr == 1,
+		   "...allowed again: answered (the path that refused it also skips the cache put)");
 	}
 
 	/* 4. refused names never reach the upstream; the next allowed one does,
