@@ -188,6 +188,12 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 	if (parse(o, &c, err) < 0)
 		goto out;
 	kind = ps_resolve(c.id, &s, e2b_id, sizeof e2b_id, err);
+	/* a --save that would be refused is refused before anything changes */
+	if (c.save && kind == PS_E2B && e2b_work_dir(e2b_id, s.work_dir, sizeof s.work_dir, err) < 0)
+		goto out;
+	if (c.save && (kind == PS_LOCAL || kind == PS_E2B) &&
+	    saved_record(s.work_dir, &c.entries, true, saved, sizeof saved, err) < 0)
+		goto out;
 	if (kind == PS_LOCAL) {
 		rc = change_local(&s, &c, err);
 	} else if (kind == PS_E2B) {
@@ -195,10 +201,13 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 		for (size_t i = 0; rc == 0 && i < c.entries.n; i++)
 			printf("ok %s: %s\n", c.entries.v[i], c.add ? "added" : "removed");
 	}
-	if (rc == 0 && c.save && kind == PS_E2B)
-		rc = e2b_work_dir(e2b_id, s.work_dir, sizeof s.work_dir, err);
-	if (rc == 0 && c.save && (rc = saved_record(s.work_dir, &c.entries, saved, sizeof saved, err)) == 0)
-		printf("saved for %s in %s\n", s.work_dir, saved);
+	if (rc == 0 && c.save) {
+		rc = saved_record(s.work_dir, &c.entries, false, saved, sizeof saved, err);
+		if (rc == 0)
+			printf("saved for %s in %s\n", s.work_dir, saved);
+		else
+			cs_hint(err, "the change is applied to the running sandbox; only --save failed");
+	}
 out:
 	allowlist_free(&c.al);
 	strv_free(&c.entries);

@@ -2,11 +2,14 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomic.h"
 #include "common/env.h"
@@ -116,6 +119,11 @@ int saved_add(const char *text, const char *work_dir, const struct strv *entries
 	for (size_t i = 0; list && i < entries->n; i++)
 		if (!has_string(list, entries->v[i]))
 			cJSON_AddItemToArray(list, cJSON_CreateString(entries->v[i]));
+	/* saved_parse refuses a longer list: saving it would break every
+	 * later run of the project */
+	if (list && cJSON_GetArraySize(list) > SAVED_PER_PROJECT_MAX)
+		return cs_fail_status(err, CS_EXIT_FAIL, 0, "the project would have more than %u saved "
+				      "entries", SAVED_PER_PROJECT_MAX);
 	*out = list ? cJSON_Print(root) : NULL;
 	if (*out && strlen(*out) > SAVED_FILE_MAX) {
 		free(*out);
@@ -123,6 +131,26 @@ int saved_add(const char *text, const char *work_dir, const struct strv *entries
 		return cs_fail(err, EFBIG, "the saved entries would exceed %u bytes", SAVED_FILE_MAX);
 	}
 	return *out ? 0 : cs_fail(err, ENOMEM, "out of memory");
+}
+
+/* The file's text into *TEXT (NULL when there is none): 0, or -1 with
+ * ERR.  Never through a link at the file's own name: it could point into a
+ * project, whose sandbox would then write entries every project reads
+ * (inside() sees only the directories). */
+static int read_saved(const char *path, char **text, struct cs_err *err)
+{
+	*text = NULL;
+	if (read_small_file(path, SAVED_FILE_MAX, text, NULL) == 0 || errno == ENOENT ||
+	    errno == ENOTDIR)
+		return 0;
+	if (errno == ELOOP)
+		cs_fail_status(err, CS_EXIT_FAIL, 0, "%s is a symbolic link: codex-sandbox reads its "
+			       "saved entries only from a regular file (a link could point into a project "
+			       "that the sandbox writes)", path);
+	else
+		cs_fail_status(err, CS_EXIT_FAIL, errno, "reading %s (a regular file of at most %u bytes)",
+			       path, SAVED_FILE_MAX);
+	return cs_hint(err, "replace %s with a regular file, or remove it", path);
 }
 
 /* True when PATH lies inside WORK_DIR (as given, and as resolved). */
@@ -160,13 +188,10 @@ int plan_saved(struct sandbox_plan *p, struct cs_err *err)
 		return cs_hint(err, "run codex-sandbox on the project's own directory, not on one "
 			       "that holds your configuration");
 	}
-	if (read_system_file(path, SAVED_FILE_MAX, &text, NULL) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		cs_fail_status(err, CS_EXIT_FAIL, errno, "reading %s (at most %u bytes)", path,
-			       SAVED_FILE_MAX);
-		return cs_hint(err, "fix or remove %s", path);
-	}
+	if (read_saved(path, &text, err) < 0)
+		return -1;
+	if (!text)
+		return 0;
 	if (saved_parse(text, p->work_dir, path, &p->allow, &p->saved_allow, err) < 0)
 		return -1;
 	if (p->saved_allow.n && !(p->saved_file = strdup(path)))
@@ -174,28 +199,49 @@ int plan_saved(struct sandbox_plan *p, struct cs_err *err)
 	return 0;
 }
 
-int saved_record(const char *work_dir, const struct strv *entries, char *path, size_t pathsz,
-		 struct cs_err *err)
+/* Take the lock of the configuration directory (created 0700 when
+ * missing): two `allow --save` at once must not lose each other's entry
+ * in the read-modify-write.  The fd, or -1 with ERR. */
+static int lock_dir(const char *path, struct cs_err *err)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mkdir(dir, 0700);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cs_fail(err, errno, "opening %s", dir);
+	if (flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return cs_fail(err, errno, "locking %s", dir);
+	}
+	return fd;
+}
+
+int saved_record(const char *work_dir, const struct strv *entries, bool check_only, char *path,
+		 size_t pathsz, struct cs_err *err)
 {
 	cleanup_free char *text = NULL, *new_text = NULL;
-	char dir[PATH_MAX];
 	struct allowlist check;
-	int r;
+	int lock cleanup_close = -1, r;
 
 	if (saved_path(path, pathsz) < 0)
 		return cs_fail(err, 0, "--save needs HOME or XDG_CONFIG_HOME (an absolute path)");
 	if (!work_dir[0] || inside(path, work_dir))
 		return cs_fail(err, 0, "--save would write %s inside the project %s", path, work_dir);
-	if (read_system_file(path, SAVED_FILE_MAX, &text, NULL) < 0 && errno != ENOENT)
-		return cs_fail(err, errno, "reading %s", path);
+	if (!check_only && (lock = lock_dir(path, err)) < 0)
+		return -1;
+	if (read_saved(path, &text, err) < 0)
+		return -1;
 	allowlist_init(&check);
 	r = text ? saved_parse(text, work_dir, path, &check, NULL, err) : 0;
 	allowlist_free(&check);
 	if (r < 0 || saved_add(text, work_dir, entries, &new_text, err) < 0)
 		return -1;
-	snprintf(dir, sizeof dir, "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir(dir, 0700);
+	if (check_only)
+		return 0;
 	return atomic_write_path(path, new_text, strlen(new_text), &(struct atomic_opts){ .mode = 0600 },
 				 err);
 }

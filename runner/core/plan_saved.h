@@ -11,6 +11,7 @@
 #ifndef CS_PLAN_SAVED_H
 #define CS_PLAN_SAVED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -43,9 +44,13 @@ int saved_add(const char *text, const char *work_dir, const struct strv *entries
  * file is no error. */
 int plan_saved(struct sandbox_plan *p, struct cs_err *err);
 
-/* --save: record ENTRIES for WORK_DIR (atomic replace); the file's path
- * into PATH.  Refused when the file would lie inside WORK_DIR. */
-int saved_record(const char *work_dir, const struct strv *entries, char *path, size_t pathsz,
-		 struct cs_err *err);
+/* --save: record ENTRIES for WORK_DIR (atomic replace, under a lock on
+ * the configuration directory); the file's path into PATH.  Refused when
+ * the file would lie inside WORK_DIR, is not a regular file, or would
+ * break (malformed, over the limits).  CHECK_ONLY: every check, nothing
+ * written (run before the live change, so a refused --save changes
+ * nothing). */
+int saved_record(const char *work_dir, const struct strv *entries, bool check_only, char *path,
+		 size_t pathsz, struct cs_err *err);
 
 #endif

@@ -4,6 +4,7 @@
  * the saved per-project entries (bounded, validated, never in the
  * project). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -187,11 +188,11 @@ static void test_saved(void)
 	if (!mkdtemp(cfg_home))
 		return;
 	env_use(fake_env);
-	ok(saved_record("/some/project", &add, path, sizeof path, &err) == 0 &&
+	ok(saved_record("/some/project", &add, false, path, sizeof path, &err) == 0 &&
 	   strncmp(path, cfg_home, strlen(cfg_home)) == 0 && access(path, R_OK) == 0,
 	   "saved: --save writes the user's config (%s)", path);
 	err = (struct cs_err){ 0 };
-	ok(saved_record(cfg_home, &add, path, sizeof path, &err) < 0 && strstr(err.msg, "inside the project"),
+	ok(saved_record(cfg_home, &add, false, path, sizeof path, &err) < 0 && strstr(err.msg, "inside the project"),
 	   "saved: never into the project directory (%s)", err.msg);
 	{
 		/* a project that holds the configuration: its sandbox could
@@ -212,6 +213,55 @@ static void test_saved(void)
 		allowlist_free(&sp.allow);
 		strv_free(&sp.saved_allow);
 		free(sp.saved_file);
+	}
+	{
+		/* the checks --save runs before the live change: nothing written */
+		struct strv one = { 0 };
+		struct stat before, after;
+
+		strv_push(&one, "checked.test");
+		stat(path, &before);
+		err = (struct cs_err){ 0 };
+		ok(saved_record("/some/project", &one, true, path, sizeof path, &err) == 0 &&
+		   stat(path, &after) == 0 && before.st_ino == after.st_ino && before.st_size == after.st_size,
+		   "saved: check only: accepted, the file untouched");
+		strv_free(&one);
+	}
+	{
+		/* over the per-project limit: refused when saving, never a file
+		 * that would break every later run of the project */
+		struct strv many = { 0 };
+		char name[40];
+
+		for (unsigned i = 0; i <= SAVED_PER_PROJECT_MAX; i++) {
+			snprintf(name, sizeof name, "n%u.many.test", i);
+			strv_push(&many, name);
+		}
+		err = (struct cs_err){ 0 };
+		ok(saved_record("/some/project", &many, true, path, sizeof path, &err) < 0 &&
+		   strstr(err.msg, "more than"), "saved: more than %u entries for a project: refused (%s)",
+		   SAVED_PER_PROJECT_MAX, err.msg);
+		strv_free(&many);
+	}
+	{
+		/* a link in place of the file: refused, never read or written through */
+		char target[PATH_MAX + 16];
+		struct strv one = { 0 };
+
+		strv_push(&one, "linked.test");
+		snprintf(target, sizeof target, "%s.target", path);
+		err = (struct cs_err){ 0 };
+		ok(rename(path, target) == 0 && symlink(target, path) == 0 &&
+		   saved_record("/some/project", &one, false, path, sizeof path, &err) < 0,
+		   "saved: a symlink as the file is refused (%s)", err.msg);
+		{
+			struct stat st;
+
+			ok(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "...the link left as it was");
+		}
+		unlink(path);
+		unlink(target);
+		strv_free(&one);
 	}
 	unlink(path);
 	snprintf(path, sizeof path, "%s/codex-sandbox", cfg_home);
@@ -242,7 +292,7 @@ static void test_cli(void)
 
 int main(void)
 {
-	plan(38);
+	plan(42);
 	test_ids();
 	test_blocked();
 	test_allowed_file();
