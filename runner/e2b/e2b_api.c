@@ -423,10 +423,24 @@ static int collect_ids(const struct e2b_resp *r, struct strv *ids, struct cs_err
 	return 0;
 }
 
+/* One page of the v2 listing after TOKEN ("" for the first) into IDS;
+ * the next page's token into R->next_token.  The status. */
+static long list_page(struct e2b_client *cl, const char *q, const char *token, struct e2b_resp *r,
+		      int *retries, struct cs_err *err)
+{
+	char t[800] = "", path[2900];
+
+	if (token[0] && url_encode(token, t, sizeof t) < 0)
+		return cs_fail(err, E2BIG, "listing E2B sandboxes: the next-page token is too long");
+	snprintf(path, sizeof path, "/v2/sandboxes?metadata=%s&state=running,paused&limit=%u%s%s", q,
+		 E2B_LIST_PAGE, t[0] ? "&nextToken=" : "", t);
+	return api_call(cl, "GET", path, NULL, r, retries, err);
+}
+
 int e2b_list_by_metadata(struct e2b_client *cl, const char *key, const char *value,
 			 struct strv *ids, struct cs_err *err)
 {
-	char k[256], v[256], kv[600], q[1800], path[2000];
+	char k[256], v[256], kv[600], q[1800], path[2000], token[256] = "";   /* e2b_resp's next_token */
 	struct e2b_resp r;
 	int retries = 0, rc = -1;
 	long st = 404;
@@ -439,20 +453,36 @@ int e2b_list_by_metadata(struct e2b_client *cl, const char *key, const char *val
 	if (url_encode(kv, q, sizeof q) < 0)
 		return cs_fail(err, E2BIG, "metadata filter too long");
 	e2b_resp_init(&r, E2B_BODY_MAX);
-	if (!cl->v1) {
-		snprintf(path, sizeof path, "/v2/sandboxes?metadata=%s&state=running,paused&limit=100", q);
-		st = api_call(cl, "GET", path, NULL, &r, &retries, err);
-		if ((st == 404 || st == 405) && !is_api_json_error(&r))
+	/* every page (X-Next-Token), bounded: a server that never stops
+	 * paging is refused, never a listing that looks whole and is not */
+	for (unsigned page = 0; !cl->v1; page++) {
+		if (page == E2B_LIST_PAGES_MAX) {
+			cs_fail(err, EPROTO, "listing E2B sandboxes: more than %u pages of %u",
+				E2B_LIST_PAGES_MAX, E2B_LIST_PAGE);
+			goto out;
+		}
+		st = list_page(cl, q, token, &r, &retries, err);
+		if (page == 0 && (st == 404 || st == 405) && !is_api_json_error(&r))
 			cl->v1 = true;
+		else if (st != 200 || collect_ids(&r, ids, err) < 0 || !r.next_token[0])
+			break;
+		snprintf(token, sizeof token, "%s", r.next_token);
+		e2b_resp_free(&r);
+		e2b_resp_init(&r, E2B_BODY_MAX);
 	}
 	if (cl->v1) {
 		snprintf(path, sizeof path, "/sandboxes?metadata=%s", q);
 		st = api_call(cl, "GET", path, NULL, &r, &retries, err);
+		if (st == 200 && collect_ids(&r, ids, err) < 0)
+			goto out;
 	}
+	if (err->set)
+		goto out;
 	if (st == 200)
-		rc = collect_ids(&r, ids, err);
+		rc = 0;
 	else if (st > 0)
 		api_fail("listing E2B sandboxes", &r, retries, err);
+out:
 	e2b_resp_free(&r);
 	return rc;
 }

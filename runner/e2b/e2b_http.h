@@ -13,6 +13,8 @@
 #include "runner/core/plan_e2b.h"
 
 #define E2B_BODY_MAX (4u << 20)      /* any JSON answer */
+#define E2B_LIST_PAGE 100            /* sandboxes per page of a listing */
+#define E2B_LIST_PAGES_MAX 100       /* pages of one listing, at most */
 #define E2B_ENVD_PORT 49983
 
 /* envd's base URL for a sandbox (SDK order: E2B_SANDBOX_URL, debug, the

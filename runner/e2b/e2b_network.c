@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -115,14 +116,24 @@ static int lock_record(const char *id, struct cs_err *err)
 
 	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, true) < 0)
 		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		cs_fail(err, errno, "locking %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	/* The end of the run removes the lock file under the lock
+	 * (e2b_state_remove): a lock taken on a file no longer at PATH locks
+	 * nothing, so take it again on the one that is there. */
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat held, named;
+
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &held) < 0) {
+			cs_fail(err, errno, "locking %s", path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (stat(path, &named) == 0 && named.st_ino == held.st_ino && named.st_dev == held.st_dev)
+			return fd;
+		close(fd);
 	}
-	return fd;
+	return cs_fail(err, EAGAIN, "locking %s: the file kept being replaced", path);
 }
 
 int e2b_egress_change(const char *id, const struct strv *add, const struct strv *remove,
@@ -143,6 +154,11 @@ int e2b_egress_change(const char *id, const struct strv *add, const struct strv 
 		r = lock < 0 ? -1 : e2b_live_load(id, &l, err);
 	}
 	if (r == 0) {
+		char path[PATH_MAX];
+
+		/* the record went while we waited: the lock file we made goes too */
+		if (lock >= 0 && e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, false) == 0)
+			unlink(path);
 		cs_fail(err, 0, "no E2B sandbox %s was started by codex-sandbox here", id);
 		return cs_hint(err, "`codex-sandbox ps` lists the running ones");
 	}

@@ -7,11 +7,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,13 +237,20 @@ int e2b_state_load(const struct plan_attach *a, struct sync_tree *trees, size_t 
 
 void e2b_state_remove(const char *id)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], lock_path[PATH_MAX];
+	int lock cleanup_close = -1;
 
 	if (state_path(id, path, sizeof path, false) == 0)
 		unlink(path);
+	/* Under the record's lock: an `allow` changing the record now finishes
+	 * first (it would otherwise write the record back after this), and
+	 * one waiting sees the lock file gone and takes it afresh. */
+	if (e2b_state_file(id, E2B_LOCK_SUFFIX, lock_path, sizeof lock_path, false) == 0 &&
+	    (lock = open(lock_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
+		(void)flock(lock, LOCK_EX);
 	/* The sandbox is gone: `ps` no longer lists it (e2b_live.h). */
 	if (e2b_state_file(id, E2B_LIVE_SUFFIX, path, sizeof path, false) == 0)
 		unlink(path);
-	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, false) == 0)
-		unlink(path);
+	if (lock >= 0)
+		unlink(lock_path);
 }

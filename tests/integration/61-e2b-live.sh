@@ -11,7 +11,7 @@
 # (test_e2b_live ps|has|allow|deny).
 . "$(dirname "$0")/../lib/common.sh"
 
-plan 59
+plan 60
 
 E2B=$ROOT/tests/e2b
 DRV=$ROOT/${BUILD:-build}/tests/test_e2b_live
@@ -52,7 +52,7 @@ echo 'PATH="$E2B_EMULATOR_ROOT/usr/local/bin:$PATH"' > "$TPL/home/user/.profile"
 
 python3 "$E2B/emulator" --port 0 --port-file "$TMP/port" --log "$TMP/emu.log" \
     --api-key "$KEY" --root-dir "$TMP/roots" --template-dir "codex=$TPL" \
-    --user-uid "$TEST_UID:$TEST_GID" 2>"$TMP/emu.err" &
+    --user-uid "$TEST_UID:$TEST_GID" --list-page 1 2>"$TMP/emu.err" &
 EMU_PID=$!
 wait_long 5 test -s "$TMP/port"
 if [ -s "$TMP/port" ]; then ok "emulator started"; else not_ok "emulator starts"; done_testing; exit 1; fi
@@ -204,6 +204,13 @@ check "... its record is gone" test ! -e "$REC"
 check "... and its lock file" test ! -e "${REC%.live.json}.lock"
 
 # --- --keep, detach, attach: the forwarder comes back with the session --------------
+# Two other sandboxes of the tool first, and one sandbox a page (the
+# emulator's --list-page 1): the kept one is on the listing's third page.
+OTHERS=()
+for i in 1 2; do
+    OTHERS+=("$(curl -s -H "X-API-KEY: $KEY" -H 'Content-Type: application/json' -X POST \
+        -d '{"templateID":"codex","metadata":{"tool":"codex-sandbox"}}' "$URL/v2/sandboxes" | jq -r '.sandboxID')")
+done
 mark
 # exec: RUN_PID is the runner itself, so the signal goes to it alone.
 (cd "$p" && exec env "${EENV[@]}" "$CS" --backend e2b --keep --publish "$SPORT:$HPORT" exec -- \
@@ -216,7 +223,11 @@ kill -TERM "$RUN_PID"
 wait "$RUN_PID"; rc=$?; RUN_PID=
 is "$rc" 143 "--keep: SIGTERM detaches (exit 143), the sandbox left running"
 if curl -s -m 2 -o /dev/null "http://127.0.0.1:$HPORT/"; then not_ok "... the forwarder ended with the runner"; else ok "... the forwarder ended with the runner"; fi
-is "$(face ps --json | jq -r '[.[].id] | join(",")')" "$KID" "... ps lists the kept sandbox"
+is "$(face ps --json | jq -r '[.[].id] | join(",")')" "$KID" "... ps lists the kept sandbox (on the listing's third page)"
+ok_pages=$(newlog | jq -r 'select(.plane=="api" and .method=="GET" and .path=="/v2/sandboxes") | .query.nextToken // empty' |
+    grep -c '^2$')
+[ "$ok_pages" -ge 1 ] && ok "... E2B's listing read page by page (X-Next-Token)" || not_ok "... E2B's listing read page by page (X-Next-Token)"
+for o in "${OTHERS[@]}"; do curl -s -H "X-API-KEY: $KEY" -X DELETE "$URL/sandboxes/$o" >/dev/null; done
 (cd "$p" && env "${EENV[@]}" "$CS" attach "$KID" </dev/null >"$TMP/att.out" 2>"$TMP/att.err") &
 RUN_PID=$!
 wait_long 30 sh -c "curl -sf -m 2 http://127.0.0.1:$HPORT/index.txt >/dev/null"

@@ -14,7 +14,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/env.h"
@@ -315,13 +318,57 @@ static int driver(int argc, char **argv)
 	return e.status ? e.status : 125;
 }
 
+/* The end of the run against an `allow` holding the record's lock: the
+ * removal waits for it (else the allow would write the record back after
+ * it), then the record and the lock file are both gone. */
+static void test_remove_waits(void)
+{
+	static const char *const allow[] = { "api.openai.com", NULL };
+	char lock_path[512], path[512];
+	struct e2b_live l;
+	struct cs_err e = { 0 };
+	struct timespec t0, t1;
+	struct stat st;
+	int sync[2];
+	pid_t pid;
+
+	record("iwait01", allow);
+	e2b_state_file("iwait01", E2B_LOCK_SUFFIX, lock_path, sizeof lock_path, true);
+	path_of("iwait01", path, sizeof path);
+	if (pipe(sync) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		static const char *const more[] = { "api.openai.com", "late.example.com", NULL };
+
+		flock(fd, LOCK_EX);
+		(void)!write(sync[1], "x", 1);
+		usleep(300 * 1000);
+		record("iwait01", more);        /* the allow's save, under its lock */
+		_exit(0);
+	}
+	close(sync[1]);
+	(void)!read(sync[0], path + sizeof path - 1, 1);
+	close(sync[0]);
+	path[sizeof path - 1] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e2b_state_remove("iwait01");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waitpid(pid, NULL, 0);
+	ok((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 200,
+	   "removal waits for an allow holding the record's lock");
+	ok(e2b_live_load("iwait01", &l, &e) == 0, "... the record is gone (not written back after it)");
+	ok(lstat(lock_path, &st) < 0 && errno == ENOENT, "... and so is the lock file");
+}
+
 int main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/test-e2b-live.XXXXXX";
 
 	if (argc > 1)
 		return driver(argc, argv);
-	plan(46);
+	plan(49);
 	if (!mkdtemp(tmpl))
 		return 1;
 	snprintf(state_home, sizeof state_home, "%s", tmpl);
@@ -332,6 +379,7 @@ int main(int argc, char **argv)
 	test_head();
 	test_bind();
 	test_no_records();
+	test_remove_waits();
 	{
 		char cmd[300];
 
