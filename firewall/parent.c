@@ -298,6 +298,10 @@ static int on_burst(struct fw_parent *pp)
 		if (status[i] == FW_ACK_OK)     /* this name may now serve on this address */
 			fw_nfq_learn(pp->nfq, m[i].name, (int)m[i].family, m[i].addr, now +
 				     (int64_t)(clamp_ttl(pp->cfg, m[i].ttl) + pp->cfg->grace) * 1000, now);
+		/* blocking, and no deadlock: the child waits for these acks and
+		 * has at most DNS_MAX_ADDRS (64) asks outstanding, far below what
+		 * either socket buffer holds (~200 messages); notes and list
+		 * changes to the child never block (MSG_DONTWAIT) */
 		(void)send(pp->priv_fd, &ack, sizeof ack, MSG_NOSIGNAL);
 	}
 	return 0;
