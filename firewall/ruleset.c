@@ -250,8 +250,8 @@ static int flow_rules(struct fw_batch *fb, const struct fw_ruleset_cfg *cfg, str
 	 * name and reason (parent_nfq.c), a second "conn" report would count it
 	 * twice.  F3 resets it. */
 	RULE("rule F2 judged no, still pending: ct mark set no",
-	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
-	     e_ct_mark(&rb, NFT_CMP_EQ, NFQ_CT_PENDING); e_ct_mark_set(&rb, NFQ_MARK_NO));
+	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO); e_ct_mark(&rb, NFT_CMP_EQ, NFQ_CT_PENDING);
+	     e_ct_mark_set(&rb, NFQ_MARK_NO));
 	RULE("rule F3 judged no, not ok: reset",
 	     e_mark_is(&rb, NFQ_MARK_MASK, NFQ_MARK_NO);
 	     e_ct_mark(&rb, NFT_CMP_NEQ, NFQ_MARK_OK); e_reset(&rb));

@@ -69,7 +69,10 @@ int ctr_wait(struct docker *d, const char *id, int *code, struct cs_err *err)
 
 void ctr_remove(struct docker *d, const char *id, bool stop_first)
 {
-	enum sig_abort saved_abort = sig_swap_abort(SIG_ABORT_NEVER);
+	/* a handle that never aborts (teardown's thread, docker_bg.h) leaves
+	 * the process-wide policy alone: the main thread may be swapping it */
+	bool swap = !d->never_abort;
+	enum sig_abort saved_abort = swap ? sig_swap_abort(SIG_ABORT_NEVER) : SIG_ABORT_NEVER;
 	struct cs_err e = { 0 };
 	char path[200];
 
@@ -77,5 +80,6 @@ void ctr_remove(struct docker *d, const char *id, bool stop_first)
 		docker_call(d, "POST", path, NULL, NULL, &e);
 	if (ctr_path(path, sizeof path, id, CTR_REMOVE) == 0)
 		docker_call(d, "DELETE", path, NULL, NULL, &e);
-	sig_swap_abort(saved_abort);
+	if (swap)
+		sig_swap_abort(saved_abort);
 }

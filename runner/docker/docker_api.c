@@ -30,8 +30,10 @@ static size_t write_to_buf(char *ptr, size_t size, size_t nmemb, void *ctx)
 
 static int abort_on_signal(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	(void)ctx; (void)dt; (void)dn; (void)ut; (void)un;
-	return sig_abort_transfers() ? 1 : 0;
+	const struct docker *d = ctx;
+
+	(void)dt; (void)dn; (void)ut; (void)un;
+	return !d->never_abort && sig_abort_transfers() ? 1 : 0;
 }
 
 /* Connect once by hand: libcurl would only say "couldn't connect", and the
@@ -160,6 +162,7 @@ static int reset_handle(struct docker *d, const char *method, const char *path,
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, abort_on_signal);
+	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
 	*hdrs = curl_slist_append(*hdrs, "Expect:");
 	return 0;
 }

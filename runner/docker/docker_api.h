@@ -31,6 +31,9 @@ struct docker {
 	bool peer_known;
 	uid_t peer_uid;
 	gid_t peer_gid;
+	/* true: a signal does not abort this handle's transfers (teardown's
+	 * work on its own thread, docker_bg.h) */
+	bool never_abort;
 };
 
 /* Resolve DOCKER_HOST (unix:// only), check the socket with a precise error

@@ -13,6 +13,7 @@
 #include "runner/core/rundir.h"
 #include "runner/core/writeback.h"
 #include "runner/docker/docker_api.h"
+#include "runner/docker/docker_bg.h"
 #include "runner/docker/engine_user.h"
 #include "runner/docker/pod.h"
 #include "runner/docker/session.h"
@@ -32,6 +33,8 @@ struct run_ctx {
 	bool placeholder_existed;     /* an auth.json was where Docker mounts it */
 	bool started;
 	bool interrupted;             /* a step saw a terminating signal */
+	struct docker_bg sb_create;    /* the sandbox's creation, overlapping the owner's start */
+	struct docker_bg sb_remove;    /* its removal, overlapping the owner's summary */
 	char sandbox_id[80];
 	char sandbox_name[160];
 	char auth_copy[PATH_MAX + 32];/* private read-only copy (auth_private_copy) */

@@ -30,6 +30,7 @@
 #include "runner/docker/container.h"
 #include "runner/docker/ctr_ops.h"
 #include "runner/docker/describe.h"
+#include "runner/docker/docker_bg.h"
 #include "runner/docker/engine_user.h"
 #include "runner/docker/hijack.h"
 #include "runner/docker/mounts.h"
@@ -392,25 +393,50 @@ static int fw_start_describe(const struct sandbox_plan *p, void *ctx, cJSON *out
 	return 0;
 }
 
-static int sb_create_run(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
+struct sb_create_job {
+	struct run_ctx *c;
+	const struct sandbox_plan *p;
+};
+
+/* On the sandbox's own thread (docker_bg.h): it writes only c->sandbox_id,
+ * sandbox_name and console_sized, which nothing reads before the join. */
+static int sb_create_bg(struct docker *d, void *arg, struct cs_err *err)
 {
-	struct run_ctx *c = ctx;
-	cleanup_json cJSON *body = NULL;
+	struct sb_create_job *j = arg;
+	struct run_ctx *c = j->c;
+	cleanup_json cJSON *body = sandbox_body(c, j->p);
 	long st;
 
-	if (check_signal(c, err) < 0)
-		return -1;
-	body = sandbox_body(c, p);
 	/* The check right before the engine mounts; PID 1 verifies after. */
 	if (mounts_pin(body, c->rd.dir, err) < 0)
 		return -1;
-	sandbox_name(c, p, c->sandbox_name, sizeof c->sandbox_name);
-	st = ctr_create(&c->d, c->sandbox_name, body, c->sandbox_id, sizeof c->sandbox_id, err);
+	sandbox_name(c, j->p, c->sandbox_name, sizeof c->sandbox_name);
+	st = ctr_create(d, c->sandbox_name, body, c->sandbox_id, sizeof c->sandbox_id, err);
 	if (st == 201)
 		return 0;
 	if (st >= 400)
 		cs_hint(err, "check the paths in the plan (codex-sandbox --dry-run)");
 	return -1;
+}
+
+/* Created while the owner starts (firewall-start): nothing in the body
+ * waits for READY, and creating starts nothing.  Joined by sandbox-attach,
+ * or by the teardown when a step between failed. */
+static int sb_create_run(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
+{
+	struct run_ctx *c = ctx;
+	static struct sb_create_job job;
+
+	if (check_signal(c, err) < 0)
+		return -1;
+	job = (struct sb_create_job){ c, p };
+	/* never aborted half way: a signal now must not leave a container the
+	 * engine created but whose id never reached us (the teardown joins,
+	 * then removes it) */
+	if (docker_bg_start(&c->sb_create, &c->d, sb_create_bg, &job, true, err) == 0)
+		return 0;
+	cs_err_clear(err);
+	return sb_create_bg(&c->d, &job, err);      /* no thread: in turn */
 }
 
 static int sb_create_describe(const struct sandbox_plan *p, void *ctx, cJSON *out,
@@ -445,6 +471,9 @@ static int sb_attach_run(const struct sandbox_plan *p, void *ctx, struct cs_err 
 {
 	struct run_ctx *c = ctx;
 	char path[300];
+
+	if (docker_bg_join(&c->sb_create, err) < 0)
+		return -1;
 
 	sb_attach_path(c, p, path, sizeof path);
 	c->sock = docker_hijack(&c->d, path, NULL, &c->early, err);
@@ -587,10 +616,11 @@ static const struct op steps[] = {
 	  NULL, fw_create_describe, fw_create_run },
 	{ "firewall-attach", "its stdout is our channel (READY, EVENT, SUMMARY)",
 	  NULL, fw_attach_describe, fw_attach_run },
+	{ "sandbox-create", "the sandbox, in the owner's network namespace (created on a second "
+	  "connection while the owner starts; nothing runs in it yet)",
+	  NULL, sb_create_describe, sb_create_run },
 	{ "firewall-start", "start it and wait until the ruleset is loaded",
 	  NULL, fw_start_describe, fw_start_run },
-	{ "sandbox-create", "the sandbox, in the owner's network namespace",
-	  NULL, sb_create_describe, sb_create_run },
 	{ "sandbox-attach", "its stdio, attached before start so nothing is lost",
 	  NULL, sb_attach_describe, sb_attach_run },
 	{ "sandbox-start", "start the command", NULL, sb_start_describe, sb_start_run },

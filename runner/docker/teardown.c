@@ -14,19 +14,37 @@
 #include "runner/docker/container.h"
 #include "runner/docker/ctr_ops.h"
 #include "runner/docker/describe.h"
+#include "runner/docker/docker_bg.h"
 #include "runner/docker/pod.h"
 #include "runner/docker/run_ctx.h"
 
+static int rm_sandbox_bg(struct docker *d, void *arg, struct cs_err *err)
+{
+	struct run_ctx *c = arg;
+
+	(void)err;
+	ctr_remove(d, c->sandbox_id, c->started && c->rc < 0);
+	return 0;
+}
+
+/* On a connection of its own while the firewall prints its summary
+ * (docker_bg.h); remove-firewall joins it before the owner goes. */
 static int rm_sandbox_run(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	struct run_ctx *c = ctx;
+	struct cs_err e = { 0 };
 
 	(void)p; (void)err;
+	/* a creation still in flight (a step between failed) ends first:
+	 * what it created is removed like the rest */
+	docker_bg_join(&c->sb_create, &e);
 	if (c->sock >= 0)
 		close(c->sock);
 	c->sock = -1;
 	buf_free(&c->early);
-	if (c->sandbox_id[0])
+	if (!c->sandbox_id[0])
+		return 0;
+	if (docker_bg_start(&c->sb_remove, &c->d, rm_sandbox_bg, c, true, &e) < 0)
 		ctr_remove(&c->d, c->sandbox_id, c->started && c->rc < 0);
 	return 0;
 }
@@ -43,6 +61,8 @@ static int rm_sandbox_describe(const struct sandbox_plan *p, void *ctx, cJSON *o
 	ctr_path(path, sizeof path, c->sandbox_id, CTR_STOP);
 	describe_also(out, "POST", path, "before it, when the run failed or was interrupted "
 		      "after the start");
+	cJSON_AddStringToObject(out, "when", "on a second connection while the firewall prints "
+				"its summary; remove-firewall waits for it");
 	return 0;
 }
 
@@ -72,8 +92,10 @@ static int fw_summary_describe(const struct sandbox_plan *p, void *ctx, cJSON *o
 static int rm_fw_run(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	struct run_ctx *c = ctx;
+	struct cs_err e = { 0 };
 
 	(void)err;
+	docker_bg_join(&c->sb_remove, &e);  /* the sandbox goes before its network's owner */
 	pod_finish(&c->pod, &c->d, p);
 	return 0;
 }

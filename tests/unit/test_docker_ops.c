@@ -18,7 +18,7 @@
 
 static const char *const want_ops[] = {
 	"consent", "engine", "engine-user", "sweep", "image", "prepare-files", "auth",
-	"firewall-create", "firewall-attach", "firewall-start", "sandbox-create",
+	"firewall-create", "firewall-attach", "sandbox-create", "firewall-start",
 	"sandbox-attach", "sandbox-start", "session", "wait",
 	"remove-sandbox", "firewall-summary", "remove-firewall", "auth-writeback",
 	"remove-auth-placeholder", "remove-run-dir",
@@ -32,8 +32,8 @@ static const char *const want_requests =
 	"GET /images/codex-sandbox/json\n"
 	"POST /containers/create?name=codex_w-<run-id>-fw\n"
 	"POST /containers/<owner-id>/attach?stream=1&stdin=0&stdout=1&stderr=1\n"
-	"POST /containers/<owner-id>/start\n"
 	"POST /containers/create?name=codex_w-<run-id>\n"
+	"POST /containers/<owner-id>/start\n"
 	"POST /containers/<sandbox-id>/attach?stream=1&stdin=1&stdout=1&stderr=1"
 	"&detachKeys=ctrl-%5D,ctrl-%5E,ctrl-%5D,ctrl-%5E\n"
 	"POST /containers/<sandbox-id>/start\n"
