@@ -645,6 +645,9 @@ int steps_run(const struct sandbox_plan *p, struct cs_err *err)
 	}
 	tty_restore();
 	ops_run(teardown_ops, teardown_n_ops, p, &c, NULL, err);
+	/* the teardown joined both; no thread outlives the run whatever happens */
+	docker_bg_join(&c.sb_create, NULL);
+	docker_bg_join(&c.sb_remove, NULL);
 	docker_close(&c.d);
 	return c.rc;
 }
