@@ -9,7 +9,7 @@
 # project), which a second run of the project reads.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
-plan 37
+plan 40
 RUNNER=""
 cfg=$(mktemp -d /tmp/cs-xdgcfg.XXXXXX); track_path "$cfg"
 stop_runner() { [ -n "$RUNNER" ] && kill -TERM "$RUNNER" 2>/dev/null && wait "$RUNNER" 2>/dev/null; RUNNER=""; }
@@ -128,6 +128,15 @@ rd=$(ls -d /tmp/codex-sandbox-$(id -u)/"$id" "${XDG_RUNTIME_DIR:-/nonexistent}/c
 out=$(lcs blocked "$id" 2>&1); rc=$?
 is "$rc" 0 "blocked ID succeeds"
 like "$out" "dns-refused +nope\.test .* 3 .*codex-sandbox allow $id nope\.test" "... aggregates and prints the allow command"
+
+# --- a --save that is refused changes nothing: checked before the live change
+mkdir -p "$cfg/codex-sandbox"
+ln -s /etc/hostname "$cfg/codex-sandbox/saved-allow.json"
+out=$(lcs allow "$id" refused.test --save 2>&1); rc=$?
+is "$rc" 125 "allow --save with a symlink as the saved-entries file: exit 125"
+like "$out" "symbolic link" "... saying why"
+check "... and the running sandbox was not changed" sh -c "sleep 0.5; ! grep -q '^refused\.test\$' '$p/allowed.out'"
+rm -f "$cfg/codex-sandbox/saved-allow.json"
 
 # --- allow --save: the user's config, never the project; the next run has it
 out=$(lcs allow "$id" short.test --save 2>&1); rc=$?
