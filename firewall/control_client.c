@@ -67,6 +67,8 @@ static int ctl_one(int fd, uint32_t op, uint32_t seq, const char *entry)
 	} while (r.status == FW_CTL_MORE);
 	if (op != FW_CTL_LIST)
 		printf("%s %s: %s\n", r.status == FW_CTL_OK ? "ok" : "refused", entry, r.text);
+	else if (r.status != FW_CTL_OK)
+		fprintf(stderr, "codex-firewall ctl: the list is incomplete: %s\n", r.text);
 	return r.status;
 }
 

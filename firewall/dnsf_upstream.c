@@ -261,18 +261,19 @@ static void finish(struct dnsf_state *st, struct dnsf_pending *p, struct dns_ans
 	/* before the parent's clock starts the elements' lifetimes */
 	asked = dnsf_now_ms();
 	a->n_addr = dnsf_insert_all(st, &p->q, a->addr, m, &failed);
-	if (had && a->n_addr == 0 && failed) {
-		fail(st, p, DNS_R_SERVFAIL, DNSF_WHY_INSERT);
-		return;
-	}
 	/* a deny can arrive while the acks are awaited (dnsf_insert_all
 	 * applies list changes as they come): the parent then refused or
 	 * closed what it was asked for, so nothing is released or cached for
-	 * a name the list no longer allows */
+	 * a name the list no longer allows (before the SERVFAIL below: the
+	 * parent's refusals are the deny's, not the upstream's fault) */
 	if (!allowlist_match_name(cfg->al, p->q.text)) {
 		dnsf_reply_blocked(st, &p->c, &p->q);
 		dnsf_note(st, FW_OP_REFUSED, &p->q, NULL, 0);
 		goto done;
+	}
+	if (had && a->n_addr == 0 && failed) {
+		fail(st, p, DNS_R_SERVFAIL, DNSF_WHY_INSERT);
+		return;
 	}
 	/* all guarded: NODATA (NOERROR, the chain, no address) */
 	dnsf_reply(st, &p->c, &p->q, DNS_R_NOERROR, a);

@@ -20,6 +20,8 @@ static const char *const reason_text[] = {
 	[FLOW_R_NOT_LEARNED] = "not-learned",
 	[FLOW_R_PORT] = "port",
 	[FLOW_R_URGENT] = "urgent-data",
+	[FLOW_R_TABLE_FULL] = "table-full",
+	[FLOW_R_UNKNOWN_FLOW] = "unknown-flow",
 };
 
 const char *flow_reason_text(enum flow_reason r)

@@ -30,6 +30,8 @@ enum flow_reason {
 	FLOW_R_NOT_LEARNED,    /* allowed, but it never resolved to this address */
 	FLOW_R_PORT,           /* not a port the check knows (80, 443) */
 	FLOW_R_URGENT,         /* urgent data (URG) before the verdict */
+	FLOW_R_TABLE_FULL,     /* more flows waiting for their first bytes than the table holds */
+	FLOW_R_UNKNOWN_FLOW,   /* a packet of a flow the check does not know (swept, or never seen) */
 };
 
 /* Short fixed text for logs and EVENT lines ("no-sni", "not-learned"...). */

@@ -43,6 +43,7 @@ struct refusal {
 	bool ech;
 	char name[FLOW_NAME_MAX + 1];
 	uint64_t count;
+	bool reported;          /* its EVENT line went out (else the next hit tries again) */
 };
 
 struct fw_nfq {
@@ -188,6 +189,13 @@ static void reason_text(const struct refusal *r, char *out, size_t outsz)
 	case FLOW_R_NO_HOST:
 		snprintf(out, outsz, "no Host header");
 		break;
+	case FLOW_R_TABLE_FULL:
+		snprintf(out, outsz, "more than %d flows waiting for their first bytes", FW_NFQ_FLOWS);
+		break;
+	case FLOW_R_UNKNOWN_FLOW:
+		snprintf(out, outsz, "a packet of a flow the check does not know (silent %d s before "
+			 "its first bytes, or never seen)", FW_NFQ_STALE_MS / 1000);
+		break;
 	default:
 		snprintf(out, outsz, "%s", flow_reason_text(r->reason));
 	}
@@ -208,32 +216,48 @@ static void refusal_line(const char *kind, const struct refusal *r, bool with_co
 	     "\"reason\":\"%s\"%s}", kind, a, r->port, name, emit_json_str(why, jwhy, sizeof jwhy), count);
 }
 
-static void record_refusal(struct fw_nfq *n, const struct nfq_flow *f, enum flow_reason why)
+/* Count a refused flow under its key; its EVENT line goes out once per
+ * key (a flow retried in a loop would otherwise spend the class's budget
+ * on itself and hold back the refusals that name something new), again
+ * on a later hit if the rate limit held it back. */
+static void record_refusal_of(struct fw_nfq *n, const struct refusal *r)
 {
-	struct refusal r = { .family = f->family, .port = f->dport, .reason = why,
-		.kind = f->fc.kind, .ech = f->fc.ech };
 	struct refusal *hit = NULL;
 
-	memcpy(r.addr, f->daddr, 16);
-	memcpy(r.name, f->fc.name, sizeof r.name);
 	n->total_refused++;
 	for (size_t i = 0; i < n->n_refused && !hit; i++) {
 		struct refusal *e = &n->refused[i];
 
-		if (e->family == r.family && !memcmp(e->addr, r.addr, 16) && e->port == r.port &&
-		    e->reason == r.reason && e->kind == r.kind && e->ech == r.ech && !strcmp(e->name, r.name))
+		if (e->family == r->family && !memcmp(e->addr, r->addr, 16) && e->port == r->port &&
+		    e->reason == r->reason && e->kind == r->kind && e->ech == r->ech &&
+		    !strcmp(e->name, r->name))
 			hit = e;
 	}
 	if (!hit && n->n_refused < FW_NFQ_REFUSED_KEYS) {
 		hit = &n->refused[n->n_refused++];
-		*hit = r;
+		*hit = *r;
 	}
 	if (!hit)
 		n->overflow++;
 	else
 		hit->count++;
-	if (!n->may_emit || n->may_emit(n->emit_ctx))
-		refusal_line("EVENT", &r, false);
+	if (hit && hit->reported)
+		return;
+	if (!n->may_emit || n->may_emit(n->emit_ctx)) {
+		refusal_line("EVENT", r, false);
+		if (hit)
+			hit->reported = true;
+	}
+}
+
+static void record_refusal(struct fw_nfq *n, const struct nfq_flow *f, enum flow_reason why)
+{
+	struct refusal r = { .family = f->family, .port = f->dport, .reason = why,
+		.kind = f->fc.kind, .ech = f->fc.ech };
+
+	memcpy(r.addr, f->daddr, 16);
+	memcpy(r.name, f->fc.name, sizeof r.name);
+	record_refusal_of(n, &r);
 }
 
 uint64_t fw_nfq_refused(const struct fw_nfq *n)
@@ -330,11 +354,15 @@ static void repeat_decided(struct fw_nfq *n, const struct nfq_flow *f, uint32_t 
 		   f->decided == FLOW_ALLOW ? NFQ_MARK_OK : NFQ_MARK_NO);
 }
 
-/* A packet with no flow to judge it by: F2/F3 refuse it. */
-static void refuse_packet(struct fw_nfq *n, uint32_t id)
+/* A packet with no flow to judge it by: F2/F3 refuse it, and it is
+ * recorded like any refusal (F2 records nothing itself). */
+static void refuse_packet(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t, enum flow_reason why)
 {
+	struct refusal r = { .family = t->family, .port = t->dport, .reason = why };
 	uint32_t no = NFQ_MARK_NO;
 
+	memcpy(r.addr, t->daddr, 16);
+	record_refusal_of(n, &r);       /* no flow, no name: its tuple and why */
 	n->verdict(n->verdict_ctx, id, NF_REPEAT, true, no);
 }
 
@@ -344,7 +372,7 @@ static void on_syn(struct fw_nfq *n, uint32_t id, const struct nfq_tcp *t)
 	enum flow_verdict v;
 
 	if (!f) {
-		refuse_packet(n, id);           /* table full: fail closed */
+		refuse_packet(n, id, t, FLOW_R_TABLE_FULL);     /* fail closed */
 		return;
 	}
 	f->segs = 0;                            /* a resent SYN starts over */
@@ -400,7 +428,7 @@ void fw_nfq_packet(struct fw_nfq *n, uint32_t id, const uint8_t *pkt, size_t len
 		if (f)
 			decide(n, f, id, FLOW_REFUSE, FLOW_R_NONE);
 		else
-			refuse_packet(n, id);
+			refuse_packet(n, id, &t, FLOW_R_UNKNOWN_FLOW);
 		return;
 	}
 	/* urgent data: a server without SO_OOBINLINE takes the urgent byte out

@@ -181,7 +181,8 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 {
 	struct change c = { .add = o->command == CMD_ALLOW };
 	struct docker_sandbox s;
-	char e2b_id[80], saved[PATH_MAX];
+	char e2b_id[80];
+	struct saved_tx tx = { .lock = -1 };
 	int kind, rc = -1;
 
 	allowlist_init(&c.al);
@@ -192,7 +193,7 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 	if (c.save && kind == PS_E2B && e2b_work_dir(e2b_id, s.work_dir, sizeof s.work_dir, err) < 0)
 		goto out;
 	if (c.save && (kind == PS_LOCAL || kind == PS_E2B) &&
-	    saved_record(s.work_dir, &c.entries, true, saved, sizeof saved, err) < 0)
+	    saved_begin(s.work_dir, &c.entries, &tx, err) < 0)
 		goto out;
 	if (kind == PS_LOCAL) {
 		rc = change_local(&s, &c, err);
@@ -202,13 +203,14 @@ int cmd_allow(const struct cs_opts *o, struct cs_err *err)
 			printf("ok %s: %s\n", c.entries.v[i], c.add ? "added" : "removed");
 	}
 	if (rc == 0 && c.save) {
-		rc = saved_record(s.work_dir, &c.entries, false, saved, sizeof saved, err);
+		rc = saved_commit(&tx, err);
 		if (rc == 0)
-			printf("saved for %s in %s\n", s.work_dir, saved);
+			printf("saved for %s in %s\n", s.work_dir, tx.path);
 		else
 			cs_hint(err, "the change is applied to the running sandbox; only --save failed");
 	}
 out:
+	saved_end(&tx);
 	allowlist_free(&c.al);
 	strv_free(&c.entries);
 	return rc < 0 ? -1 : 0;

@@ -220,28 +220,61 @@ static int lock_dir(const char *path, struct cs_err *err)
 	return fd;
 }
 
-int saved_record(const char *work_dir, const struct strv *entries, bool check_only, char *path,
-		 size_t pathsz, struct cs_err *err)
+int saved_begin(const char *work_dir, const struct strv *entries, struct saved_tx *tx,
+		struct cs_err *err)
 {
-	cleanup_free char *text = NULL, *new_text = NULL;
+	cleanup_free char *text = NULL;
 	struct allowlist check;
-	int lock cleanup_close = -1, r;
+	char dir[PATH_MAX];
+	int r;
 
-	if (saved_path(path, pathsz) < 0)
+	tx->lock = -1;
+	tx->new_text = NULL;
+	tx->path[0] = '\0';
+	if (saved_path(tx->path, sizeof tx->path) < 0)
 		return cs_fail(err, 0, "--save needs HOME or XDG_CONFIG_HOME (an absolute path)");
-	if (!work_dir[0] || inside(path, work_dir))
-		return cs_fail(err, 0, "--save would write %s inside the project %s", path, work_dir);
-	if (!check_only && (lock = lock_dir(path, err)) < 0)
+	if (!work_dir[0] || inside(tx->path, work_dir))
+		return cs_fail(err, 0, "--save would write %s inside the project %s", tx->path, work_dir);
+	if ((tx->lock = lock_dir(tx->path, err)) < 0)
 		return -1;
-	if (read_saved(path, &text, err) < 0)
+	snprintf(dir, sizeof dir, "%s", tx->path);
+	*strrchr(dir, '/') = '\0';
+	if (access(dir, W_OK) < 0)
+		return cs_fail(err, errno, "--save cannot write in %s", dir);
+	if (read_saved(tx->path, &text, err) < 0)
 		return -1;
 	allowlist_init(&check);
-	r = text ? saved_parse(text, work_dir, path, &check, NULL, err) : 0;
+	r = text ? saved_parse(text, work_dir, tx->path, &check, NULL, err) : 0;
 	allowlist_free(&check);
-	if (r < 0 || saved_add(text, work_dir, entries, &new_text, err) < 0)
+	if (r < 0 || saved_add(text, work_dir, entries, &tx->new_text, err) < 0)
 		return -1;
-	if (check_only)
-		return 0;
-	return atomic_write_path(path, new_text, strlen(new_text), &(struct atomic_opts){ .mode = 0600 },
-				 err);
+	return 0;
+}
+
+int saved_commit(struct saved_tx *tx, struct cs_err *err)
+{
+	return atomic_write_path(tx->path, tx->new_text, strlen(tx->new_text),
+				 &(struct atomic_opts){ .mode = 0600 }, err);
+}
+
+void saved_end(struct saved_tx *tx)
+{
+	if (tx->lock >= 0)
+		close(tx->lock);
+	tx->lock = -1;
+	free(tx->new_text);
+	tx->new_text = NULL;
+}
+
+int saved_record(const char *work_dir, const struct strv *entries, char *path, size_t pathsz,
+		 struct cs_err *err)
+{
+	struct saved_tx tx;
+	int rc = saved_begin(work_dir, entries, &tx, err);
+
+	if (rc == 0)
+		rc = saved_commit(&tx, err);
+	snprintf(path, pathsz, "%s", tx.path);
+	saved_end(&tx);
+	return rc;
 }

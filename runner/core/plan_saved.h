@@ -11,6 +11,7 @@
 #ifndef CS_PLAN_SAVED_H
 #define CS_PLAN_SAVED_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,13 +45,24 @@ int saved_add(const char *text, const char *work_dir, const struct strv *entries
  * file is no error. */
 int plan_saved(struct sandbox_plan *p, struct cs_err *err);
 
-/* --save: record ENTRIES for WORK_DIR (atomic replace, under a lock on
- * the configuration directory); the file's path into PATH.  Refused when
- * the file would lie inside WORK_DIR, is not a regular file, or would
- * break (malformed, over the limits).  CHECK_ONLY: every check, nothing
- * written (run before the live change, so a refused --save changes
- * nothing). */
-int saved_record(const char *work_dir, const struct strv *entries, bool check_only, char *path,
-		 size_t pathsz, struct cs_err *err);
+/* --save as a transaction around the live change: saved_begin takes the
+ * lock on the configuration directory (two saves at once keep both),
+ * checks everything (the path is not inside WORK_DIR, the directory is
+ * writable, the file is a regular file, well formed, within the limits) and
+ * prepares the new text; saved_commit writes it (atomic replace);
+ * saved_end releases the lock.  A --save that would be refused is refused
+ * by saved_begin, before anything changed. */
+struct saved_tx {
+	char path[PATH_MAX];
+	int lock;
+	char *new_text;
+};
+int saved_begin(const char *work_dir, const struct strv *entries, struct saved_tx *tx,
+		struct cs_err *err);
+int saved_commit(struct saved_tx *tx, struct cs_err *err);
+void saved_end(struct saved_tx *tx);
+/* All three at once; the file's path into PATH. */
+int saved_record(const char *work_dir, const struct strv *entries, char *path, size_t pathsz,
+		 struct cs_err *err);
 
 #endif

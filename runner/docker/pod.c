@@ -205,12 +205,15 @@ void pod_handle_line(struct pod *pod, const char *line, size_t len)
 		snprintf(pod->error, sizeof pod->error, "%s", text + 6);
 	} else if ((strncmp(text, "EVENT ", 6) == 0 || strncmp(text, "SUMMARY ", 8) == 0) && sp &&
 		   (j = cJSON_Parse(sp + 1))) {
+		size_t *kept = text[0] == 'E' ? &pod->n_events : &pod->n_summaries;
+
 		if (text[0] == 'E')
 			blocked_log_event(&pod->blog, j);
-		if (cJSON_GetArraySize(pod->records) >= POD_MAX_RECORDS) {
+		if (*kept >= POD_MAX_RECORDS) {
 			cJSON_Delete(j);
 			return;
 		}
+		(*kept)++;
 		cJSON_AddStringToObject(j, "record", text[0] == 'E' ? "event" : "summary");
 		cJSON_AddItemToArray(pod->records, j);
 	}

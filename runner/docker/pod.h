@@ -33,6 +33,9 @@ struct pod {
 	char error[1024];         /* its ERROR line */
 	double ready_ms;          /* its own setup time */
 	cJSON *records;           /* EVENT and SUMMARY objects, bounded */
+	/* each kind bounded on its own (POD_MAX_RECORDS each): a long run's
+	 * EVENT lines never crowd out the end-of-run SUMMARY */
+	size_t n_events, n_summaries;
 	struct blocked_log blog;  /* RUNDIR_BLOCKED, written live from the EVENTs */
 	bool eof;
 };

@@ -175,7 +175,7 @@ static void kill_sandbox(struct job *j)
 		/* A create whose answer was lost may have made a sandbox we
 		 * never heard of: find it by our run id. */
 		cs_err_clear(&e);
-		if (e2b_list_by_metadata(&j->cl, "run", j->run_id, &ids, &e) == 0)
+		if (e2b_list_by_metadata(&j->cl, "run", j->run_id, 1, &ids, &e) == 0)
 			for (size_t i = 0; i < ids.n; i++)
 				e2b_kill(&j->cl, ids.v[i], &e);
 		strv_free(&ids);

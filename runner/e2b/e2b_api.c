@@ -438,7 +438,7 @@ static long list_page(struct e2b_client *cl, const char *q, const char *token, s
 }
 
 int e2b_list_by_metadata(struct e2b_client *cl, const char *key, const char *value,
-			 struct strv *ids, struct cs_err *err)
+			 unsigned max_pages, struct strv *ids, struct cs_err *err)
 {
 	char k[256], v[256], kv[600], q[1800], path[2000], token[256] = "";   /* e2b_resp's next_token */
 	struct e2b_resp r;
@@ -456,9 +456,9 @@ int e2b_list_by_metadata(struct e2b_client *cl, const char *key, const char *val
 	/* every page (X-Next-Token), bounded: a server that never stops
 	 * paging is refused, never a listing that looks whole and is not */
 	for (unsigned page = 0; !cl->v1; page++) {
-		if (page == E2B_LIST_PAGES_MAX) {
-			cs_fail(err, EPROTO, "listing E2B sandboxes: more than %u pages of %u",
-				E2B_LIST_PAGES_MAX, E2B_LIST_PAGE);
+		if (page == max_pages) {
+			cs_fail(err, EPROTO, "listing E2B sandboxes: more than %u pages of %u", max_pages,
+				E2B_LIST_PAGE);
 			goto out;
 		}
 		st = list_page(cl, q, token, &r, &retries, err);

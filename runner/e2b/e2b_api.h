@@ -34,9 +34,12 @@ int e2b_info(struct e2b_client *cl, const char *id, cJSON **detail, struct cs_er
 int e2b_set_timeout(struct e2b_client *cl, const char *id, int seconds, struct cs_err *err);
 /* 204 and 404 both mean gone.  Never aborted by signals. */
 int e2b_kill(struct e2b_client *cl, const char *id, struct cs_err *err);
-/* Sandboxes whose metadata has KEY=VALUE (running or paused). */
+/* Sandboxes whose metadata has KEY=VALUE (running or paused), reading at
+ * most MAX_PAGES pages of E2B_LIST_PAGE (more is an error, never a short
+ * list): E2B_LIST_PAGES_MAX for the user's listing, 1 for a run's own
+ * sandbox (one id; a server that pages it is not believed). */
 int e2b_list_by_metadata(struct e2b_client *cl, const char *key, const char *value,
-			 struct strv *ids, struct cs_err *err);
+			 unsigned max_pages, struct strv *ids, struct cs_err *err);
 /* PUT /sandboxes/ID/network with BODY (JSON): replaces the whole egress
  * configuration. */
 int e2b_update_network(struct e2b_client *cl, const char *id, const char *body,

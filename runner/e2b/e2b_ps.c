@@ -58,7 +58,7 @@ int e2b_ps(cJSON *array, struct cs_err *err)
 	if (ids.n == 0)
 		return 0;   /* nothing of ours: E2B is not asked (no key needed) */
 	if (client_open(&cfg, &cl, err) < 0 ||
-	    e2b_list_by_metadata(&cl, "tool", "codex-sandbox", &alive, err) < 0) {
+	    e2b_list_by_metadata(&cl, "tool", "codex-sandbox", E2B_LIST_PAGES_MAX, &alive, err) < 0) {
 		cs_wrap(err, "listing this user's E2B sandboxes");
 		goto out;
 	}

@@ -246,7 +246,7 @@ void e2b_state_remove(const char *id)
 	 * first (it would otherwise write the record back after this), and
 	 * one waiting sees the lock file gone and takes it afresh. */
 	if (e2b_state_file(id, E2B_LOCK_SUFFIX, lock_path, sizeof lock_path, false) == 0 &&
-	    (lock = open(lock_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
+	    (lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600)) >= 0)
 		(void)flock(lock, LOCK_EX);
 	/* The sandbox is gone: `ps` no longer lists it (e2b_live.h). */
 	if (e2b_state_file(id, E2B_LIVE_SUFFIX, path, sizeof path, false) == 0)

@@ -142,6 +142,12 @@ static void through_pod(const char *dir)
 	   "an EVENT line is appended at once (SUMMARY lines are not)");
 	is_int(cJSON_GetArraySize(pod.records), 3, "...and all three are still records (--log-blocked)");
 	blocked_log_close(&pod.blog);
+	/* a long run: EVENT records up to their bound never crowd out the SUMMARY */
+	for (int i = 0; i < POD_MAX_RECORDS + 10; i++)
+		pod_handle_line(&pod, ev, sizeof ev - 1);
+	pod_handle_line(&pod, sum, sizeof sum - 1);
+	is_int(cJSON_GetArraySize(pod.records), POD_MAX_RECORDS + 2,
+	       "EVENT records stop at their bound; the SUMMARY after them is still kept");
 	cJSON_Delete(pod.records);
 	buf_free(&pod.line);
 	buf_free(&pod.err_tail);
@@ -151,7 +157,7 @@ int main(void)
 {
 	char dir[] = "/tmp/cs-blog.XXXXXX";
 
-	plan(21);
+	plan(22);
 	if (!mkdtemp(dir))
 		return 1;
 	formats();

@@ -349,6 +349,13 @@ static int deny_before_ack(const struct fw_msg *m)
 	return FW_ACK_OK;
 }
 
+/* The same, the parent having seen the deny first: it refuses the insert. */
+static int deny_and_refuse(const struct fw_msg *m)
+{
+	tell_child(FW_OP_CTL_DENY, m->name);
+	return FW_ACK_INVALID;
+}
+
 static int fail_all(const struct fw_msg *m)
 {
 	(void)m;
@@ -414,7 +421,7 @@ int main(void)
 	static struct upq u;
 	struct pkt p;
 
-	plan(110);
+	plan(112);
 	if (setup() < 0) {
 		printf("# setup failed: %s\n", strerror(errno));
 		return 1;
@@ -510,6 +517,12 @@ int main(void)
 		usleep(100 * 1000);
 		ok(lookup("race.test", DNS_T_A, 0, a, 1, &s, &r, &u) && r.a.n_addr == 1,
 		   "...allowed again: answered (the path that refused it also skips the cache put)");
+		ack_policy = deny_and_refuse;
+		ok(lookup("race.test", DNS_T_A, 0, a, 1, &s, &r, &u) && rcode_of(&r) == DNS_R_NXDOMAIN &&
+		   s.n_upstream == 0, "the parent refused the insert after the deny: NXDOMAIN, not an "
+		   "upstream failure (rcode %u)", rcode_of(&r));
+		ok(s.n_refused == 1 || await_note(&s, FW_OP_REFUSED), "...recorded as refused");
+		ack_policy = NULL;
 	}
 
 	/* 4. refused names never reach the upstream; the next allowed one does,

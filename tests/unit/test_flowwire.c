@@ -296,6 +296,7 @@ static void test_bounds(struct fw_nfq *n)
 	static uint8_t h[2000];
 	size_t hl = hello(h, "allowed.test", 0);
 	int refused = 0;
+	uint64_t before;
 
 	/* time: a flow judged by whether its name resolved there when it began */
 	open_flow(n, "198.51.100.11", 41000, 443, 100, 1000);
@@ -313,19 +314,23 @@ static void test_bounds(struct fw_nfq *n)
 	/* a full table refuses new flows; stale flows are forgotten */
 	for (int i = 0; i < FW_NFQ_FLOWS; i++)
 		feed(n, tcp4("198.51.100.10", (uint16_t)(42000 + i), 443, SYN, 100, NULL, 0), 3000);
+	before = fw_nfq_refused(n);
 	feed(n, tcp4("198.51.100.10", 43000, 443, SYN, 100, NULL, 0), 3000);
 	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "flow %d while %d are pending: refused (fail closed)",
 	   FW_NFQ_FLOWS + 1, FW_NFQ_FLOWS);
+	ok(fw_nfq_refused(n) == before + 1, "...and recorded (table-full), never a silent reset");
 	feed(n, tcp4("198.51.100.10", 43000, 443, SYN, 100, NULL, 0), 3000 + FW_NFQ_STALE_MS + 1001);
 	ok(said(NF_ACCEPT, false, 0), "after %d ms the stale ones are forgotten: a new flow is taken",
 	   FW_NFQ_STALE_MS);
 	feed(n, tcp4("198.51.100.10", 42000, 443, ACK | PSH, 101, h, hl), 3000 + FW_NFQ_STALE_MS + 1001);
 	ok(said(NF_REPEAT, true, NFQ_MARK_NO), "...and a forgotten flow's hello is refused");
+	before = fw_nfq_refused(n);
 	for (int i = 0; i < 3; i++) {
 		feed(n, tcp4("198.51.100.10", (uint16_t)(44000 + i), 443, ACK, 100, NULL, 0), 20000);
 		refused += said(NF_REPEAT, true, NFQ_MARK_NO);
 	}
-	ok(refused == 3, "packets of flows the table never saw: refused");
+	ok(refused == 3 && fw_nfq_refused(n) == before + 3,
+	   "packets of flows the table never saw: refused, and recorded (unknown-flow)");
 
 	/* decided flows stay for their late segments, but give way to new ones */
 	for (int i = 0; i < FW_NFQ_FLOWS; i++) {
@@ -416,6 +421,54 @@ static void test_close(const struct allowlist *al)
 		   "fw_nfq_close closes the queue's socket (the DNS child holds none)");
 }
 
+static bool yes_emit(void *ctx)
+{
+	(void)ctx;
+	last.emits++;
+	return true;
+}
+
+/* A refusal retried in a loop asks for its EVENT line once (the class's
+ * budget stays for refusals that name something new); one the rate limit
+ * held back asks again on its next hit. */
+static void test_emit_once(const struct allowlist *al)
+{
+	static uint8_t h[2000];
+	size_t hl = hello(h, "other.test", 0);
+	struct fw_nfq *n = fw_nfq_new(al, 1024);
+	int out = dup(1), null = open("/dev/null", O_WRONLY);
+
+	fw_nfq_set_verdict(n, recorder, NULL);
+	fw_nfq_set_emit(n, yes_emit, NULL);
+	fflush(stdout);
+	dup2(null, 1);                  /* the EVENT lines themselves are not TAP */
+	last.emits = 0;
+	for (int i = 0; i < 3; i++) {
+		open_flow(n, "198.51.100.10", (uint16_t)(47000 + i), 443, 100, 50000);
+		feed(n, tcp4("198.51.100.10", (uint16_t)(47000 + i), 443, ACK | PSH, 101, h, hl), 50000);
+	}
+	fflush(stdout);
+	dup2(out, 1);
+	ok(fw_nfq_refused(n) == 3 && last.emits == 1,
+	   "the same refusal 3 times: counted 3 times, its EVENT asked for once (%d)", last.emits);
+	fw_nfq_set_emit(n, no_emit, NULL);
+	last.emits = 0;
+	for (int i = 0; i < 2; i++) {
+		open_flow(n, "198.51.100.10", (uint16_t)(47100 + i), 443, 100, 50000);
+		feed(n, tcp4("198.51.100.10", (uint16_t)(47100 + i), 443, ACK | PSH, 101, h, hl), 50000);
+	}
+	ok(last.emits == 0, "...already reported: not asked again");
+	hl = hello(h, "third.test", 0);
+	for (int i = 0; i < 2; i++) {
+		open_flow(n, "198.51.100.10", (uint16_t)(47200 + i), 443, 100, 50000);
+		feed(n, tcp4("198.51.100.10", (uint16_t)(47200 + i), 443, ACK | PSH, 101, h, hl), 50000);
+	}
+	ok(last.emits == 2, "...a new one held back by the limit asks again on its next hit (%d)", last.emits);
+	close(null);
+	close(out);
+	fw_nfq_free(n);
+}
+
 int main(void)
 {
 	struct allowlist al;
@@ -423,7 +476,7 @@ int main(void)
 	struct fw_nfq *n;
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x80 };
 
-	plan(58);
+	plan(62);
 	allowlist_init(&al);
 	allowlist_add_text(&al, "allowed.test also.test", "t", &err);
 	n = fw_nfq_new(&al, 1024);
@@ -442,6 +495,7 @@ int main(void)
 	fw_nfq_set_emit(n, no_emit, NULL);
 	test_bounds(n);
 	fw_nfq_free(n);
+	test_emit_once(&al);
 	test_namemap();
 	test_close(&al);
 	allowlist_free(&al);

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
 #include "common/env.h"
+#include "common/fdio.h"
 #include "runner/core/allowed_file.h"
 #include "runner/core/blocked_log.h"
 #include "runner/core/cli.h"
@@ -188,11 +190,11 @@ static void test_saved(void)
 	if (!mkdtemp(cfg_home))
 		return;
 	env_use(fake_env);
-	ok(saved_record("/some/project", &add, false, path, sizeof path, &err) == 0 &&
+	ok(saved_record("/some/project", &add, path, sizeof path, &err) == 0 &&
 	   strncmp(path, cfg_home, strlen(cfg_home)) == 0 && access(path, R_OK) == 0,
 	   "saved: --save writes the user's config (%s)", path);
 	err = (struct cs_err){ 0 };
-	ok(saved_record(cfg_home, &add, false, path, sizeof path, &err) < 0 && strstr(err.msg, "inside the project"),
+	ok(saved_record(cfg_home, &add, path, sizeof path, &err) < 0 && strstr(err.msg, "inside the project"),
 	   "saved: never into the project directory (%s)", err.msg);
 	{
 		/* a project that holds the configuration: its sandbox could
@@ -222,10 +224,55 @@ static void test_saved(void)
 		strv_push(&one, "checked.test");
 		stat(path, &before);
 		err = (struct cs_err){ 0 };
-		ok(saved_record("/some/project", &one, true, path, sizeof path, &err) == 0 &&
-		   stat(path, &after) == 0 && before.st_ino == after.st_ino && before.st_size == after.st_size,
-		   "saved: check only: accepted, the file untouched");
+		{
+			struct saved_tx tx;
+
+			ok(saved_begin("/some/project", &one, &tx, &err) == 0 && stat(path, &after) == 0 &&
+			   before.st_ino == after.st_ino && before.st_size == after.st_size,
+			   "saved: begun (checked, locked): the file untouched until the commit");
+			saved_end(&tx);
+		}
 		strv_free(&one);
+	}
+	{
+		/* two saves at once: the second waits for the first's lock and
+		 * keeps its entry (a read-modify-write without it would drop one) */
+		struct strv first = { 0 }, second = { 0 }, got2 = { 0 };
+		struct allowlist al2;
+		char *text2 = NULL;
+		int sync[2];
+		pid_t pid = -1;
+
+		strv_push(&first, "first.save.test");
+		strv_push(&second, "second.save.test");
+		if (pipe(sync) == 0 && (pid = fork()) == 0) {
+			struct saved_tx tx;
+			struct cs_err e = { 0 };
+
+			if (saved_begin("/some/project", &first, &tx, &e) == 0) {
+				(void)!write(sync[1], "x", 1);
+				usleep(300 * 1000);
+				saved_commit(&tx, &e);
+			}
+			saved_end(&tx);
+			_exit(0);
+		}
+		close(sync[1]);
+		(void)!read(sync[0], &(char){ 0 }, 1);
+		close(sync[0]);
+		err = (struct cs_err){ 0 };
+		saved_record("/some/project", &second, path, sizeof path, &err);
+		waitpid(pid, NULL, 0);
+		allowlist_init(&al2);
+		if (read_small_file(path, 1u << 20, &text2, NULL) == 0)
+			saved_parse(text2, "/some/project", "F", &al2, &got2, &err);
+		ok(allowlist_match_name(&al2, "first.save.test") && allowlist_match_name(&al2, "second.save.test"),
+		   "saved: two saves at once keep both entries");
+		free(text2);
+		allowlist_free(&al2);
+		strv_free(&got2);
+		strv_free(&first);
+		strv_free(&second);
 	}
 	{
 		/* over the per-project limit: refused when saving, never a file
@@ -238,7 +285,7 @@ static void test_saved(void)
 			strv_push(&many, name);
 		}
 		err = (struct cs_err){ 0 };
-		ok(saved_record("/some/project", &many, true, path, sizeof path, &err) < 0 &&
+		ok(saved_record("/some/project", &many, path, sizeof path, &err) < 0 &&
 		   strstr(err.msg, "more than"), "saved: more than %u entries for a project: refused (%s)",
 		   SAVED_PER_PROJECT_MAX, err.msg);
 		strv_free(&many);
@@ -252,7 +299,7 @@ static void test_saved(void)
 		snprintf(target, sizeof target, "%s.target", path);
 		err = (struct cs_err){ 0 };
 		ok(rename(path, target) == 0 && symlink(target, path) == 0 &&
-		   saved_record("/some/project", &one, false, path, sizeof path, &err) < 0,
+		   saved_record("/some/project", &one, path, sizeof path, &err) < 0,
 		   "saved: a symlink as the file is refused (%s)", err.msg);
 		{
 			struct stat st;
@@ -292,7 +339,7 @@ static void test_cli(void)
 
 int main(void)
 {
-	plan(42);
+	plan(43);
 	test_ids();
 	test_blocked();
 	test_allowed_file();
