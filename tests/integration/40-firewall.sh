@@ -9,7 +9,7 @@
 # checked as evidence.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/lib/world.sh"
-plan 91
+plan 92
 T_START=$(date +%s)
 trap 'world_down; cleanup_projects' EXIT
 world_up || { not_ok "test world comes up"; done_testing; exit 1; }
@@ -171,16 +171,23 @@ for img in cs-test-broken-fw:1 cs-test-dead-fw:1; do
     unlike "$out" 'SANDBOX-STARTED' "$img: the sandbox never started"
     like "$out" "firewall (failed to start|exited before it was ready).*fail closed" "$img: one line says why"
 done
-# sandboxes_created FROM TO: sandbox containers created in that window; a
-# failed query prints ENGINE-QUERY-FAILED, which is no count.
-sandboxes_created() {
-    local ev
-    ev=$(curl -fsS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41/events?since=$1&until=$2&filters=%7B%22event%22%3A%5B%22create%22%5D%2C%22label%22%3A%5B%22org.codex-sandbox.role%3Dsandbox%22%5D%7D") &&
-        jq -s '[.[] | select(.Action == "create")] | length' <<<"$ev" || echo ENGINE-QUERY-FAILED
+# sandbox_events ACTION FROM TO: events ACTION (create, start, destroy) of
+# sandbox containers in that window; a failed query prints
+# ENGINE-QUERY-FAILED, which is no count.  The sandbox may be created while
+# its firewall starts (R5.3): it is started only after READY.
+sandbox_events() {
+    local ev q
+    q=$(jq -rn --arg a "$1" '{event: [$a], label: ["org.codex-sandbox.role=sandbox"]} | @uri')
+    ev=$(curl -fsS --unix-socket "$DOCKER_SOCK" "http://docker/v1.41/events?since=$2&until=$3&filters=$q") &&
+        jq -s --arg a "$1" '[.[] | select(.Action == $a)] | length' <<<"$ev" || echo ENGINE-QUERY-FAILED
 }
-# Positive control: the same query sees the sandboxes this test created before.
-check "control: the events query counts the sandboxes created earlier" test "$(sandboxes_created "$T_START" "$((since - 1))")" -ge 1
-is "$(sandboxes_created "$since" "$(date +%s)")" 0 "no sandbox container was ever created without a ready firewall"
+# Positive control: the same query sees the sandboxes this test started before.
+check "control: the events query counts the sandboxes started earlier" test "$(sandbox_events start "$T_START" "$((since - 1))")" -ge 1
+sleep 1   # the window's end excludes its own second
+now=$(date +%s)
+is "$(sandbox_events start "$since" "$now")" 0 "no sandbox container was ever started without a ready firewall"
+is "$(sandbox_events destroy "$since" "$now")" "$(sandbox_events create "$since" "$now")" \
+    "... and every sandbox created while its firewall failed was removed"
 api /images/cs-test-broken-fw:1 -X DELETE >/dev/null; api /images/cs-test-dead-fw:1 -X DELETE >/dev/null
 
 # The owner dying mid-run stops the sandbox.
