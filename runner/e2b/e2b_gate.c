@@ -175,6 +175,7 @@ static void task_start(struct e2b_gate *g, int (*fn)(const struct e2b_gate_in *,
 	t->in = &g->in;
 	t->fn = fn;
 	t->cl = *g->in.cl;   /* the settings, shared read-only; the handles its own */
+	t->cl.share = NULL;  /* curl does not share connections between threads */
 	t->cl.api = curl_easy_init();
 	t->cl.envd = curl_easy_init();
 	t->threaded = t->cl.api && t->cl.envd && pthread_create(&t->t, NULL, task_main, t) == 0;
