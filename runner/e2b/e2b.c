@@ -197,8 +197,10 @@ static long long sync_deadline(int secs)
 static int finish(struct job *j, int sig, struct cs_err *e2)
 {
 	bool keep = j->p->keep, synced = true;
+	struct cs_err ge = { 0 };
 	int wr, r;
 
+	e2b_gate_join(&j->gate, &ge);   /* a step failed before the upload joined them */
 	if (!j->created)
 		return writeback_end(j, false, e2);
 	if ((sig && keep && j->ran) || j->lost) {

@@ -87,8 +87,10 @@ static bool has_auth(const struct sandbox_plan *p)
 static int step_credentials(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	struct job *j = ctx;
+	struct e2b_gate_in in;
 
-	if (e2b_root_setup(j, &j->cl, false, err) < 0)
+	e2b_gate_input(j, &in);
+	if (e2b_root_setup(&in, &j->cl, false, err) < 0)
 		return -1;
 	fprintf(stderr, "codex-sandbox: auth.json in the sandbox refreshed from %s\n", p->auth_file);
 	return 0;

@@ -54,7 +54,24 @@ int e2b_client_init(struct e2b_client *cl, const struct e2b_cfg *cfg, struct cs_
 	cl->envd = curl_easy_init();
 	if (!cl->api || !cl->envd)
 		return cs_fail(err, ENOMEM, "curl_easy_init");
+	/* Without it each handle opens its own connection (a TLS handshake
+	 * on E2B) to a host another has just used. */
+	cl->share = curl_share_init();
+	if (cl->share && (curl_share_setopt(cl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
+			  curl_share_setopt(cl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+			  curl_share_setopt(cl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))) {
+		curl_share_cleanup(cl->share);
+		cl->share = NULL;
+	}
+	e2b_client_share(cl, cl->api);
+	e2b_client_share(cl, cl->envd);
 	return 0;
+}
+
+void e2b_client_share(const struct e2b_client *cl, CURL *h)
+{
+	if (cl->share && h)
+		curl_easy_setopt(h, CURLOPT_SHARE, cl->share);
 }
 
 void e2b_client_free(struct e2b_client *cl)
@@ -63,6 +80,8 @@ void e2b_client_free(struct e2b_client *cl)
 		curl_easy_cleanup(cl->api);
 	if (cl->envd)
 		curl_easy_cleanup(cl->envd);
+	if (cl->share)
+		curl_share_cleanup(cl->share);
 	memset(cl, 0, sizeof *cl);
 }
 

@@ -38,6 +38,9 @@ struct e2b_client {
 	const struct e2b_cfg *cfg;  /* the plan's (or doctor's): not owned */
 	CURL *api;            /* one keep-alive handle for the API */
 	CURL *envd;           /* and one for envd's unary calls and files */
+	CURLSH *share;        /* their connections (and those of e2b_client_share's
+			       * handles): kept alive, reused by the next request to
+			       * the same host; NULL: none.  One thread only. */
 	bool v1;              /* the API has no /v2 routes */
 	bool ambiguous;       /* the last call saw a lost answer or a 5xx */
 	bool create_ambiguous;/* ... during create: a sandbox may exist we never heard of */
@@ -50,6 +53,8 @@ long e2b_deadline_left(const struct e2b_client *cl);
 
 int e2b_client_init(struct e2b_client *cl, const struct e2b_cfg *cfg, struct cs_err *err);
 void e2b_client_free(struct e2b_client *cl);
+/* H (of CL's thread) takes its connections from CL's, and leaves them there. */
+void e2b_client_share(const struct e2b_client *cl, CURL *h);
 
 
 struct e2b_resp {

@@ -463,6 +463,10 @@ int e2b_session_run(struct e2b_client *cl, const struct e2b_sandbox *sb,
 	x.input.h = curl_easy_init();
 	x.resize.h = curl_easy_init();
 	x.ttl.h = curl_easy_init();
+	e2b_client_share(cl, x.sh);
+	e2b_client_share(cl, x.input.h);
+	e2b_client_share(cl, x.resize.h);
+	e2b_client_share(cl, x.ttl.h);
 	buf_init(&x.sbody, CONNECT_MSG_MAX + 5);
 	buf_init(&x.pending, PENDING_MAX + 16384);
 	e2b_resp_init(&x.input.resp, 1u << 16);

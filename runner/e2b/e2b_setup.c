@@ -66,7 +66,9 @@ cJSON *e2b_create_body(const struct sandbox_plan *p, const struct e2b_egress *eg
  * run also applies what a file upload cannot carry: executable bits and
  * symlinks, from NUL-separated lists (never parsed as shell code). */
 static const char wrapper[] =
-	"R=$(pwd -P); [ \"$R\" = / ] && R=\n"
+	/* cd -P, not $(pwd -P): no subshell (a fork) before the first byte */
+	"cd -P . || exit 125\n"
+	"R=$PWD; [ \"$R\" = / ] && R=\n"
 	"export CODEX_HOME=\"$R" E2B_REMOTE_CODEX_HOME "\" SANDBOX_ENV_DIR=\"$R" E2B_REMOTE_CODEX_HOME "\"\n"
 	"cd \"$R$2\" || exit 125\n"
 	"f=\"$R/tmp/codex-sandbox-$3\"\n"

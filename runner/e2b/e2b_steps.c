@@ -24,108 +24,6 @@
 #include "runner/e2b/e2b_session.h"
 #include "runner/e2b/e2b_setup.h"
 
-/* E2B must hold exactly the rules we asked for: a self-hosted or older API
- * that ignores `network` would otherwise run open, silently. */
-static int verify_egress(struct job *j, struct e2b_client *cl, struct cs_err *err)
-{
-	cJSON *d = NULL;
-	const cJSON *net, *allow, *deny, *it;
-	size_t n = 0;
-	bool all_denied = false, ok = true;
-
-	if (e2b_info(cl, j->sb.id, &d, err) < 0)
-		return cs_wrap(err, "checking the sandbox's egress rules");
-	net = cJSON_GetObjectItemCaseSensitive(d, "network");
-	allow = cJSON_GetObjectItemCaseSensitive(net, "allowOut");
-	deny = cJSON_GetObjectItemCaseSensitive(net, "denyOut");
-	cJSON_ArrayForEach(it, deny)
-		if (cJSON_IsString(it) && strcmp(it->valuestring, "0.0.0.0/0") == 0)
-			all_denied = true;
-	cJSON_ArrayForEach(it, allow) {
-		bool ours = false;
-
-		for (size_t i = 0; cJSON_IsString(it) && i < j->k->eg.allow_out.n; i++)
-			ours |= strcmp(it->valuestring, j->k->eg.allow_out.v[i]) == 0;
-		ok &= ours;
-		n++;
-	}
-	ok &= cJSON_IsObject(net) && all_denied && n == j->k->eg.allow_out.n;
-	cJSON_Delete(d);
-	if (!ok) {
-		cs_fail(err, 0, "E2B did not confirm the egress rules it was given (network.denyOut "
-			"0.0.0.0/0 and the allowlist); refusing to run with open egress");
-		return cs_hint(err, "this E2B API does not enforce network rules; use E2B's cloud "
-			       "API or run locally (--backend docker)");
-	}
-	return 0;
-}
-
-/* As few processes as possible (each costs a fork before the first byte):
- * the Codex home root's 1777, root's auth.json 0444 (uploaded as root, so
- * already root's).  The project directory is the user's: the uploads, or
- * MakeDir for an empty project, create it. */
-static const char root_script[] =
-	"set -e\n"
-	"cd -P .\n"
-	"R=$PWD; [ \"$R\" = / ] && R=\n"
-	"install -d -o 0 -g 0 -m 1777 \"$R" E2B_REMOTE_CODEX_HOME "\"\n"
-	"a=\"$R" E2B_REMOTE_CODEX_HOME "/auth.json\"\n"
-	"[ ! -e \"$a\" ] || chmod \"$1\" \"$a\"\n";
-
-/* Root's part: the effective allowlist, auth.json (root-owned, 0444, in the
- * root-owned sticky Codex home: readable, not replaceable, by the user).
- * With --auth-writeback auth.json is the user's instead (0600), the private
- * copy writeback.c brings back at the end. */
-int e2b_root_setup(struct job *j, struct e2b_client *cl, bool allowlist, struct cs_err *err)
-{
-	const struct sandbox_plan *p = j->p;
-	bool rw = j->wb.active;
-	const char *argv[] = { "/bin/sh", "-c", root_script, "codex-sandbox-setup",
-			       rw ? "0600" : "0444", NULL };
-	struct e2b_proc proc = { .user = "root", .argv = argv, .cwd = "/",
-				 .label = "preparing the layout as root" };
-	struct e2b_file f[2], ua;
-	struct buf errout;
-	size_t n = 0;
-	int fd = -1, status = 0, rc = -1;
-
-	if (allowlist)
-		f[n++] = (struct e2b_file){ .remote = E2B_REMOTE_ALLOWED, .fd = -1,
-					    .data = p->allow_text, .size = strlen(p->allow_text) };
-	if (p->auth_file) {
-		const char *src = rw ? j->wb.private_copy : p->auth_file;
-		struct stat st;
-
-		/* Non-blocking: a fifo there must not hang us; it is then
-		 * refused as not a regular file. */
-		fd = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AUTH_MAX) {
-			cs_fail(err, fd < 0 ? errno : EINVAL, "reading %s", src);
-			goto out;
-		}
-		ua = (struct e2b_file){ .remote = E2B_REMOTE_CODEX_HOME "/auth.json", .fd = fd,
-					.size = (uint64_t)st.st_size };
-		if (!rw)
-			f[n++] = ua;
-		else if (e2b_upload(cl, &j->sb, E2B_USER, &ua, 1, false, err) < 0)
-			goto out;
-	}
-	if (n && e2b_upload(cl, &j->sb, "root", f, n, false, err) < 0)
-		goto out;
-	buf_init(&errout, 1u << 16);
-	if (e2b_run(cl, &j->sb, &proc, NULL, &errout, &status, err) == 0 && status != 0) {
-		cs_fail(err, 0, "preparing the sandbox as root failed (status %d): %.300s", status,
-			errout.data ? errout.data : "");
-		cs_hint(err, "the template needs /bin/sh, GNU coreutils and a user '%s'", E2B_USER);
-	}
-	buf_free(&errout);
-	rc = err->set ? -1 : 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 static int upload_user(struct job *j, struct cs_err *err)
 {
 	const struct sync_scan *scans[2] = { &j->project, &j->home };
@@ -227,6 +125,14 @@ static int run_proc(struct job *j, bool hook, int *status, struct cs_err *err)
 	return rc;
 }
 
+void e2b_gate_input(struct job *j, struct e2b_gate_in *in)
+{
+	*in = (struct e2b_gate_in){ .p = j->p, .allow_out = &j->k->eg.allow_out, .cl = &j->cl,
+				    .sb = &j->sb, .auth_rw = j->wb.active };
+	if (j->p->auth_file)
+		in->auth_src = j->wb.active ? j->wb.private_copy : j->p->auth_file;
+}
+
 bool e2b_tag_running(struct job *j, const char *tag)
 {
 	cJSON *req = cJSON_CreateObject(), *resp = NULL;
@@ -275,37 +181,21 @@ static int step_create(const struct sandbox_plan *p, void *ctx, struct cs_err *e
 	return 0;
 }
 
-static void *root_main(void *v)
-{
-	struct job *j = v;
-	struct e2b_root_thread *r = &j->root;
-
-	r->rc = verify_egress(j, &r->cl, &r->err) < 0 || e2b_root_setup(j, &r->cl, true, &r->err) < 0
-		? -1 : 0;
-	return NULL;
-}
-
 /* Three things must happen before the first process of the sandbox user,
  * and none needs the others: the check of the egress rules E2B holds, root's
  * part (auth.json, the Codex home's modes), the user's files.  The first two
- * (the steps confirm-egress, root-files, root-setup) run in one extra thread
- * with curl handles of its own while this thread uploads; the upload step
- * joins it, so nothing of the user's runs before the rules are confirmed.
- * (envd writes uploads as root, so they do not need root's layout first;
- * the layout script fixes the owner and mode of whatever the uploads
- * created.) */
+ * (the steps confirm-egress, root-files, root-setup) run on threads of their
+ * own (e2b_gate.c) while this thread uploads; the upload step joins them, so
+ * nothing of the user's runs before the rules are confirmed.  (envd writes
+ * uploads as root, so they do not need root's layout first; the layout
+ * script fixes the owner and mode of whatever the uploads created.) */
 static int step_confirm_egress(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	struct job *j = ctx;
-	struct e2b_root_thread *r = &j->root;
 
 	(void)p; (void)err;
-	r->cl = j->cl;
-	r->cl.api = curl_easy_init();
-	r->cl.envd = curl_easy_init();
-	r->threaded = r->cl.api && r->cl.envd && pthread_create(&r->t, NULL, root_main, j) == 0;
-	if (!r->threaded)
-		root_main(j);
+	e2b_gate_input(j, &j->gate.in);
+	e2b_gate_start(&j->gate);
 	return 0;
 }
 
@@ -331,24 +221,17 @@ static void say_differences(const struct job *j)
 static int step_upload(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	struct job *j = ctx;
-	struct e2b_root_thread *r = &j->root;
+	struct cs_err up = { 0 };
 	int rc;
 
 	(void)p;
-	rc = upload_user(j, err);
-	if (r->threaded)
-		pthread_join(r->t, NULL);
-	if (r->cl.api)
-		curl_easy_cleanup(r->cl.api);
-	if (r->cl.envd)
-		curl_easy_cleanup(r->cl.envd);
-	if (r->rc < 0) {
-		cs_err_clear(err);
-		*err = r->err;   /* a refusal of the egress rules matters most */
+	rc = upload_user(j, &up);
+	if (e2b_gate_join(&j->gate, err) < 0)
+		return -1;   /* a refusal of the egress rules matters most */
+	if (rc < 0) {
+		*err = up;
 		return -1;
 	}
-	if (rc < 0)
-		return -1;
 	say_differences(j);
 	return sig_terminating() ? interrupted(j) : 0;
 }
@@ -497,7 +380,7 @@ static int describe_root_files(const struct sandbox_plan *p, void *ctx, cJSON *o
 int e2b_describe_root_setup(const struct sandbox_plan *p, void *ctx, cJSON *out,
 			       struct cs_err *err)
 {
-	const char *argv[] = { "/bin/sh", "-c", root_script, "codex-sandbox-setup",
+	const char *argv[] = { "/bin/sh", "-c", e2b_root_script, "codex-sandbox-setup",
 			       p->auth_writeback ? "0600" : "0444", NULL };
 	struct e2b_proc proc = { .user = "root", .argv = argv, .cwd = "/" };
 
@@ -630,7 +513,7 @@ static const struct op e2b_ops[] = {
 	{ "create-sandbox", "create the sandbox with the egress rules", NULL,
 	  describe_create, step_create },
 	{ "confirm-egress", "confirm that E2B holds the egress rules (refuse to run open); "
-	  "with root's part on a second thread while the upload runs", NULL,
+	  "with root's part, each on a thread of its own while the upload runs", NULL,
 	  describe_confirm, step_confirm_egress },
 	{ "publish-forward", "--publish: forward each host port to the sandbox's port with its "
 	  "traffic access token", e2b_publish_applies, e2b_describe_publish_forward,

@@ -12,20 +12,9 @@
 #include "runner/core/rundir.h"
 #include "runner/core/writeback.h"
 #include "runner/e2b/e2b_api.h"
+#include "runner/e2b/e2b_gate.h"
 #include "runner/e2b/e2b_publish.h"
 #include "runner/e2b/e2b_xfer.h"
-
-#define AUTH_MAX (1u << 20)
-
-/* Root's part, done beside the upload on a second thread (see
- * step_confirm_egress). */
-struct e2b_root_thread {
-	struct e2b_client cl;     /* its own curl handles; the settings are shared, read-only */
-	struct cs_err err;
-	pthread_t t;
-	bool threaded;
-	int rc;
-};
 
 struct job {
 	const struct sandbox_plan *p;
@@ -44,7 +33,7 @@ struct job {
 	bool remote_tty;   /* attach: the sandbox's command runs on a PTY */
 	bool ended;        /* attach: its command had ended before we came back */
 	int status;        /* the command's exit status */
-	struct e2b_root_thread root;
+	struct e2b_gate gate;   /* the egress check, root's part: beside the upload */
 	struct writeback wb;    /* --auth-writeback */
 	struct rundir wbdir;    /* its private directory on the host */
 	struct e2b_publish pub; /* --publish: the host ports and their forwarder */
@@ -71,9 +60,8 @@ int e2b_describe_sync(const struct sandbox_plan *p, void *ctx, cJSON *out, struc
 int e2b_describe_end(const struct sandbox_plan *p, void *ctx, cJSON *out, struct cs_err *err);
 /* The end's steps: done by the job's cleanup on every path (e2b.c). */
 int e2b_step_at_the_end(const struct sandbox_plan *p, void *ctx, struct cs_err *err);
-
-/* Root's files and layout (attach: without the allowlist). */
-int e2b_root_setup(struct job *j, struct e2b_client *cl, bool allowlist, struct cs_err *err);
+/* What root's part needs of J (e2b_gate.h). */
+void e2b_gate_input(struct job *j, struct e2b_gate_in *in);
 /* Whether a process with TAG runs in the sandbox. */
 bool e2b_tag_running(struct job *j, const char *tag);
 

@@ -8,9 +8,11 @@
 #
 # Both sides start a login shell on a PTY and stop the clock at its first
 # output byte.  The runner does everything a real run does before that:
-# create, confirm the egress rules, root's files and setup, the (empty)
-# project upload, then Start on a PTY.  The SDK only creates and starts the
-# PTY, so the ratio is the price of those guarantees.
+# create, then (in parallel, docs/PERFORMANCE.md) confirm the egress rules,
+# root's files, root's layout and the (empty) project upload, then Start on
+# a PTY; its figure includes its own exec.  The SDK only creates and starts
+# the PTY, inside a warm Node process, so the ratio is the price of those
+# guarantees and of starting a process.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CS=${CS:-$ROOT/bin/codex-sandbox}

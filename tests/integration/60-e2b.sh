@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
-plan 180
+plan 192
 
 E2B=$ROOT/tests/e2b
 TMP=$(mktemp -d /tmp/cs-e2b-test.XXXXXX)
@@ -492,15 +492,45 @@ $out
 EOF"
 is "$(newlog | grep -c .)" 0 "... and makes no request"
 # The operations the dry run lists are the requests a real run makes, in
-# order.  confirm-egress, root-files and root-setup run on a second thread
-# beside the upload, so each thread's sequence is checked on its own.
+# order.  confirm-egress, root-files and root-setup run on threads of their
+# own beside the upload (root-setup after root-files on one thread when
+# there is an auth.json, whose mode it sets), so each thread's sequence is
+# checked on its own; all of them before the command.
+real_requests() {
+    newlog | jq -r 'select(.plane=="api" or .plane=="envd") | .method + " " + (.path | sub("^/sandboxes/[^/]+"; "/sandboxes/<sandboxID>")) + (if .query.username then "?username=" + (.query.username | if type=="array" then .[0] else . end) else "" end)' > "$TMP/real-requests"
+}
 run "$p" -e OPENAI_API_KEY=sk-dry-secret exec -- true
-newlog | jq -r 'select(.plane=="api" or .plane=="envd") | .method + " " + (.path | sub("^/sandboxes/[^/]+"; "/sandboxes/<sandboxID>")) + (if .query.username then "?username=" + (.query.username | if type=="array" then .[0] else . end) else "" end)' > "$TMP/real-requests"
+real_requests
 jq -r '.operations[] | .op + " " + .method + " " + (.url | sub("^http://[^/]*"; ""))' <<<"$DRY" > "$TMP/dry-requests"
 check "... the real run makes the listed requests in order (this thread)" \
     subseq create-sandbox upload command sync-back end
-check "... and (root's thread)" subseq create-sandbox confirm-egress root-files root-setup command
+check "... and (the egress check's thread)" subseq create-sandbox confirm-egress command
+check "... and (root's thread: auth.json, then the layout that sets its mode)" \
+    subseq create-sandbox root-files root-setup command
 is "$RC" 0 "... (that run succeeds)"
+is "$(grep -c 'POST /process.Process/Start' "$TMP/real-requests")" 3 "... one Start each: root's layout, the command, the sync back"
+# Without an auth.json the layout waits for nothing: three threads; still
+# all before the command.
+mv "$CS_HOME/.codex/auth.json" "$TMP/auth.away"
+run "$p" exec -- true
+mv "$TMP/auth.away" "$CS_HOME/.codex/auth.json"
+real_requests
+is "$RC" 0 "no auth.json: the run succeeds"
+check "... the egress check before the command" subseq create-sandbox confirm-egress command
+check "... root's files before the command" subseq create-sandbox root-files command
+check "... root's layout before the command" subseq create-sandbox root-setup command
+check "... the upload before the command, then the sync back" subseq create-sandbox upload command sync-back end
+# The egress check fails while root's part and the upload run beside it:
+# the run is refused, nothing of the user's starts, the sandbox is killed.
+fault 'GET /sandboxes/i*=404:times=1:message=gone'
+run "$p" exec -- sh -c 'echo RAN > ran-despite-refusal.txt'
+nofault
+is "$RC" 125 "the egress check fails: the run is refused (exit 125)"
+like "$ERR" "checking the sandbox's egress rules" "... saying why"
+is "$(newlog | jq -r 'select(.path=="/process.Process/Start" and .body.process.cmd=="/bin/bash") | .path' | grep -c .)" 0 \
+    "... no process of the user's was started"
+check "... nothing came back from it" test ! -e "$p/ran-despite-refusal.txt"
+is "$(live)" 0 "... and the sandbox is killed"
 out=$(env "${EENV[@]}" "$CS" doctor 2>&1)
 like "$out" 'ok +e2b +E2B API at .* accepts E2B_API_KEY' "doctor: the key works against the API"
 out=$(env E2B_API_URL="$URL" E2B_API_KEY=e2b_wrong HOME="$CS_HOME" "$CS" doctor 2>&1)
