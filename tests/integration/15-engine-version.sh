@@ -12,7 +12,7 @@ chmod 755 "$SD"     # the rootless case runs the runner as the test user
 PIDS=()
 trap 'for x in "${PIDS[@]:-}"; do [ -n "$x" ] && kill "$x" 2>/dev/null; done; tmux_stop; cleanup_projects; rm -rf "$SD"' EXIT
 
-plan 54
+plan 55
 
 # standin NAME [ARGS...]: a stand-in on $SD/NAME.sock logging to $SD/NAME.log.
 standin() {
@@ -71,13 +71,16 @@ is "$rc:$out" "0:" "exec -- true through the stand-in"
 sent=$(requests std | perl -pe 's{^([A-Z]+) /v\d+\.\d+/}{$1 /}; s{\b([0-9a-f]{64})\b}{$n{$1} //= (++$k == 1 ? "<owner-id>" : "<sandbox-id>")}ge; s{-[0-9a-f]{8}(-fw)?$}{-<run-id>$1}')
 reset_log std
 planned=$(cd "$p" && via std cs --dry-run exec -- true </dev/null | jq -r '.operations[] | select(.method) | "\(.method) \(.path)"')
-# The sandbox's creation overlaps the owner's start (its own connection,
-# R5.3), so it is compared on its own.
-not_sb_create() { grep -vE '^POST /containers/create\?name=[^ ]*-<run-id>$'; }
-is "$(not_sb_create <<<"$sent")" "$(not_sb_create <<<"$planned")" \
-    "the dry run lists the requests the run sends, in the same order (the sandbox's creation aside)"
+# The sandbox's creation overlaps the owner's start, and its removal the
+# owner's summary (each on a connection of its own, R5.3): those two are
+# compared on their own.
+not_overlapped() { grep -vE '^(POST /containers/create\?name=[^ ]*-<run-id>|DELETE /containers/<sandbox-id>\?.*)$'; }
+is "$(not_overlapped <<<"$sent")" "$(not_overlapped <<<"$planned")" \
+    "the dry run lists the requests the run sends, in the same order (the sandbox's creation and removal aside)"
 like "$(tr '\n' ' ' <<<"$sent")" 'stdin=0&stdout=1&stderr=1 .*POST /containers/create\?name=[^ ]*-<run-id> .*POST /containers/<sandbox-id>/attach' \
     "... the sandbox is created after the owner's attach, before its own"
+like "$(tr '\n' ' ' <<<"$sent")" 'wait\?condition=not-running .*DELETE /containers/<sandbox-id>\?.*DELETE /containers/<owner-id>\?' \
+    "... and removed after its end, before its network's owner"
 like "$(tr '\n' ' ' <<<"$planned")" 'POST /containers/<owner-id>/start.*POST /containers/<sandbox-id>/start' \
     "... the firewall started before the sandbox is started"
 is "$(requests std)" "" "... and the dry run asked the engine nothing"
