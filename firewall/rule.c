@@ -113,6 +113,22 @@ void e_reject(struct rule_builder *rb, uint32_t type, uint8_t code)
 	rule_expr_add(rb, e);
 }
 
+/* reg1 &= MASK (LEN bytes): the "bitwise" expression with a zero xor. */
+static void e_and(struct rule_builder *rb, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[4];
+	struct nftnl_expr *e = rule_expr_new(rb, "bitwise");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	rule_expr_add(rb, e);
+}
+
 void e_ct_state(struct rule_builder *rb, uint32_t mask)
 {
 	struct nftnl_expr *e = rule_expr_new(rb, "ct");
@@ -123,14 +139,7 @@ void e_ct_state(struct rule_builder *rb, uint32_t mask)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	rule_expr_add(rb, e);
-	if (!(e = rule_expr_new(rb, "bitwise")))
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-	rule_expr_add(rb, e);
+	e_and(rb, &mask, 4);
 	e_cmp(rb, NFT_REG_1, NFT_CMP_NEQ, &zero, 4);
 }
 
@@ -181,18 +190,10 @@ void e_l4(struct rule_builder *rb, uint8_t proto, uint16_t port)
 
 void e_tcp_syn_only(struct rule_builder *rb)
 {
-	struct nftnl_expr *e;
-	uint8_t mask = 0x12, zero = 0;          /* SYN | ACK */
+	uint8_t mask = 0x12;                    /* SYN | ACK */
 
 	e_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
-	if (!(e = rule_expr_new(rb, "bitwise")))
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
-	rule_expr_add(rb, e);
+	e_and(rb, &mask, 1);
 	e_cmp8(rb, NFT_REG_1, NFT_CMP_EQ, 0x02);     /* SYN */
 }
 
@@ -211,18 +212,8 @@ void e_lookup_not(struct rule_builder *rb, uint32_t sreg, int set)
 
 void e_mark_is(struct rule_builder *rb, uint32_t mask, uint32_t value)
 {
-	struct nftnl_expr *e;
-	uint32_t zero = 0;
-
 	e_meta(rb, NFT_META_MARK, NFT_REG_1);
-	if (!(e = rule_expr_new(rb, "bitwise")))
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-	rule_expr_add(rb, e);
+	e_and(rb, &mask, 4);
 	e_cmp(rb, NFT_REG_1, NFT_CMP_EQ, &value, 4);
 }
 
