@@ -135,8 +135,10 @@ static int64_t ctl_mono_ms(void)
 
 /* One reply to the client on *ARG.  A long list outruns the socket buffer
  * (a few hundred replies): wait for room, but never more than
- * FW_CTL_SEND_MS in all for one request — this loop also serves the DNS
- * filter's inserts, and a client that stops reading must not stall them. */
+ * FW_CTL_SEND_MS from S->start_ms — this loop also serves the DNS filter's
+ * inserts, and a client that stops reading must not stall them.  A
+ * request's entries share one such budget, its final reply (which says
+ * whether they all went) has one of its own. */
 static bool send_reply(void *arg, const struct fw_ctl_reply *r)
 {
 	struct ctl_sender *s = arg;
@@ -158,6 +160,7 @@ static void serve_client(struct fw_control *c, int i)
 {
 	struct fw_ctl_req raw = { 0 }, req;
 	struct fw_ctl_reply reply;
+	struct ctl_sender snd;
 	ssize_t r = recv(c->client[i], &raw, sizeof raw, MSG_DONTWAIT | MSG_TRUNC);
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -168,22 +171,18 @@ static void serve_client(struct fw_control *c, int i)
 		return;
 	}
 	memset(&reply, 0, sizeof reply);
+	snd = (struct ctl_sender){ c->client[i], ctl_mono_ms() };
 	reply.seq = raw.seq;            /* 0 when the message was too short to carry one */
 	if (fw_ctl_req_decode(&raw, r, &req, reply.text, sizeof reply.text) < 0) {
 		reply.status = FW_CTL_BAD;
 	} else if (c->apply) {
-		struct ctl_sender snd = { c->client[i], ctl_mono_ms() };
-
 		c->apply(c->apply_arg, &req, &reply, send_reply, &snd);
 	} else {
 		reply.status = FW_CTL_FAILED;
 		snprintf(reply.text, sizeof reply.text, "no firewall behind this channel");
 	}
-	{
-		struct ctl_sender snd = { c->client[i], ctl_mono_ms() };
-
-		(void)send_reply(&snd, &reply);
-	}
+	snd.start_ms = ctl_mono_ms();
+	(void)send_reply(&snd, &reply);
 }
 
 void fw_control_serve(struct fw_control *c, const struct pollfd *pfd)

@@ -65,7 +65,7 @@ void fw_parent_fini(struct fw_parent *pp)
 	pp->nfq = NULL;
 }
 
-static bool may_emit_class(struct fw_parent *pp, enum fw_ev_class cls)
+bool fw_parent_may_emit(struct fw_parent *pp, enum fw_ev_class cls)
 {
 	int64_t now = mono_ms();
 
@@ -84,17 +84,12 @@ static bool may_emit_class(struct fw_parent *pp, enum fw_ev_class cls)
 
 static bool may_emit(struct fw_parent *pp)
 {
-	return may_emit_class(pp, FW_EV_DNS);
-}
-
-bool fw_parent_may_emit(struct fw_parent *pp, enum fw_ev_class cls)
-{
-	return may_emit_class(pp, cls);
+	return fw_parent_may_emit(pp, FW_EV_DNS);
 }
 
 static bool may_emit_cb(void *pp)
 {
-	return may_emit_class(pp, FW_EV_CONN);
+	return fw_parent_may_emit(pp, FW_EV_CONN);
 }
 
 /* An element lives for the answer's TTL, but at least min_ttl, at most

@@ -33,6 +33,7 @@ struct run_ctx {
 	bool placeholder_existed;     /* an auth.json was where Docker mounts it */
 	bool started;
 	bool interrupted;             /* a step saw a terminating signal */
+	const struct sandbox_plan *plan; /* for the creation's thread (set by sandbox-create) */
 	struct docker_bg sb_create;    /* the sandbox's creation, overlapping the owner's start */
 	struct docker_bg sb_remove;    /* its removal, overlapping the owner's summary */
 	char sandbox_id[80];

@@ -393,24 +393,18 @@ static int fw_start_describe(const struct sandbox_plan *p, void *ctx, cJSON *out
 	return 0;
 }
 
-struct sb_create_job {
-	struct run_ctx *c;
-	const struct sandbox_plan *p;
-};
-
 /* On the sandbox's own thread (docker_bg.h): it writes only c->sandbox_id,
  * sandbox_name and console_sized, which nothing reads before the join. */
 static int sb_create_bg(struct docker *d, void *arg, struct cs_err *err)
 {
-	struct sb_create_job *j = arg;
-	struct run_ctx *c = j->c;
-	cleanup_json cJSON *body = sandbox_body(c, j->p);
+	struct run_ctx *c = arg;
+	cleanup_json cJSON *body = sandbox_body(c, c->plan);
 	long st;
 
 	/* The check right before the engine mounts; PID 1 verifies after. */
 	if (mounts_pin(body, c->rd.dir, err) < 0)
 		return -1;
-	sandbox_name(c, j->p, c->sandbox_name, sizeof c->sandbox_name);
+	sandbox_name(c, c->plan, c->sandbox_name, sizeof c->sandbox_name);
 	st = ctr_create(d, c->sandbox_name, body, c->sandbox_id, sizeof c->sandbox_id, err);
 	if (st == 201)
 		return 0;
@@ -425,18 +419,17 @@ static int sb_create_bg(struct docker *d, void *arg, struct cs_err *err)
 static int sb_create_run(const struct sandbox_plan *p, void *ctx, struct cs_err *err)
 {
 	struct run_ctx *c = ctx;
-	static struct sb_create_job job;
 
 	if (check_signal(c, err) < 0)
 		return -1;
-	job = (struct sb_create_job){ c, p };
+	c->plan = p;
 	/* never aborted half way: a signal now must not leave a container the
 	 * engine created but whose id never reached us (the teardown joins,
 	 * then removes it) */
-	if (docker_bg_start(&c->sb_create, &c->d, sb_create_bg, &job, true, err) == 0)
+	if (docker_bg_start(&c->sb_create, &c->d, sb_create_bg, c, true, err) == 0)
 		return 0;
 	cs_err_clear(err);
-	return sb_create_bg(&c->d, &job, err);      /* no thread: in turn */
+	return sb_create_bg(&c->d, c, err);      /* no thread: in turn */
 }
 
 static int sb_create_describe(const struct sandbox_plan *p, void *ctx, cJSON *out,

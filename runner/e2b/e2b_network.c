@@ -5,12 +5,9 @@
 #include "runner/e2b/e2b.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -107,35 +104,6 @@ static int put_rules(const char *id, const struct e2b_egress *eg, struct cs_err 
 	return rc;
 }
 
-/* One change at a time per sandbox: two `allow`s at once would each send
- * their own list and the last would drop the other's entry. */
-static int lock_record(const char *id, struct cs_err *err)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, true) < 0)
-		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
-	/* The end of the run removes the lock file under the lock
-	 * (e2b_state_remove): a lock taken on a file no longer at PATH locks
-	 * nothing, so take it again on the one that is there. */
-	for (int tries = 0; tries < 8; tries++) {
-		struct stat held, named;
-
-		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &held) < 0) {
-			cs_fail(err, errno, "locking %s", path);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		if (stat(path, &named) == 0 && named.st_ino == held.st_ino && named.st_dev == held.st_dev)
-			return fd;
-		close(fd);
-	}
-	return cs_fail(err, EAGAIN, "locking %s: the file kept being replaced", path);
-}
-
 int e2b_egress_change(const char *id, const struct strv *add, const struct strv *remove,
 		      struct cs_err *err)
 {
@@ -150,7 +118,7 @@ int e2b_egress_change(const char *id, const struct strv *add, const struct strv 
 
 	if (r == 1) {
 		e2b_live_free(&l);
-		lock = lock_record(id, err);
+		lock = e2b_state_lock(id, true, err);
 		r = lock < 0 ? -1 : e2b_live_load(id, &l, err);
 	}
 	if (r == 0) {

@@ -3,9 +3,7 @@
  * the live records (e2b_live.h); E2B says which of them still exist. */
 #include "runner/e2b/e2b.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +11,6 @@
 #include "runner/core/plan_egress_e2b.h"
 #include "runner/e2b/e2b_api.h"
 #include "runner/e2b/e2b_ps.h"
-#include "runner/e2b/e2b_state.h"
 
 /* A client from the environment, as attach makes one. */
 static int client_open(struct e2b_cfg *cfg, struct e2b_client *cl, struct cs_err *err)
@@ -85,26 +82,13 @@ out:
 
 int e2b_sandbox_ids(struct strv *out)
 {
-	char path[PATH_MAX], *slash;
-	cleanup_dir DIR *d = NULL;
-	const struct dirent *de;
-	size_t sl = strlen(E2B_LIVE_SUFFIX);
+	cleanup_strv struct strv ids = { 0 };
 
-	if (e2b_state_file("x", "", path, sizeof path, false) < 0 || !(slash = strrchr(path, '/')))
-		return 0;
-	*slash = '\0';
-	if (!(d = opendir(path)))
-		return 0;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		char id[80];
-
-		if (n <= sl || n - sl >= sizeof id || strcmp(de->d_name + n - sl, E2B_LIVE_SUFFIX) != 0)
-			continue;
-		snprintf(id, sizeof id, "%.*s", (int)(n - sl), de->d_name);
-		if (e2b_has_sandbox(id) && strv_push(out, id) < 0)
+	if (e2b_live_ids(&ids) < 0)
+		return -1;
+	for (size_t i = 0; i < ids.n; i++)
+		if (e2b_has_sandbox(ids.v[i]) && strv_push(out, ids.v[i]) < 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -235,22 +235,47 @@ int e2b_state_load(const struct plan_attach *a, struct sync_tree *trees, size_t 
 	return rc;
 }
 
+int e2b_state_lock(const char *id, bool make_dirs, struct cs_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, make_dirs) < 0)
+		return cs_fail(err, EINVAL, "'%.80s' is not an E2B sandbox id", id);
+	/* The end of the run removes the lock file under the lock
+	 * (e2b_state_remove): a lock taken on a file no longer at PATH locks
+	 * nothing, so take it again on the one that is there. */
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat held, named;
+
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &held) < 0) {
+			cs_fail(err, errno, "locking %s", path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (stat(path, &named) == 0 && named.st_ino == held.st_ino && named.st_dev == held.st_dev)
+			return fd;
+		close(fd);
+	}
+	return cs_fail(err, EAGAIN, "locking %s: the file kept being replaced", path);
+}
+
 void e2b_state_remove(const char *id)
 {
-	char path[PATH_MAX], lock_path[PATH_MAX];
-	int lock cleanup_close = -1;
-
-	if (state_path(id, path, sizeof path, false) == 0)
-		unlink(path);
+	char path[PATH_MAX];
+	struct cs_err e = { 0 };
 	/* Under the record's lock: an `allow` changing the record now finishes
 	 * first (it would otherwise write the record back after this), and
 	 * one waiting sees the lock file gone and takes it afresh. */
-	if (e2b_state_file(id, E2B_LOCK_SUFFIX, lock_path, sizeof lock_path, false) == 0 &&
-	    (lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600)) >= 0)
-		(void)flock(lock, LOCK_EX);
+	int lock cleanup_close = e2b_state_lock(id, false, &e);
+
+	if (state_path(id, path, sizeof path, false) == 0)
+		unlink(path);
 	/* The sandbox is gone: `ps` no longer lists it (e2b_live.h). */
 	if (e2b_state_file(id, E2B_LIVE_SUFFIX, path, sizeof path, false) == 0)
 		unlink(path);
-	if (lock >= 0)
-		unlink(lock_path);
+	if (lock >= 0 && e2b_state_file(id, E2B_LOCK_SUFFIX, path, sizeof path, false) == 0)
+		unlink(path);
 }

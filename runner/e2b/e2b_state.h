@@ -19,6 +19,13 @@ int e2b_state_load(const struct plan_attach *a, struct sync_tree *trees, size_t 
 int e2b_state_parse(const char *data, size_t len, const char *id, struct sync_tree *trees,
 		    size_t n, struct cs_err *err);
 /* Forget sandbox ID: its manifests and its live record (e2b_live.h). */
+/* The lock of sandbox ID's record (its lock file, created; MAKE_DIRS: the
+ * state directory too): one change of the record at a time, `allow`s and
+ * the end of the run alike (two `allow`s at once would each send their own
+ * list and the last would drop the other's entry).  Taken again when the
+ * file it locked is no longer the one at its path (the end of the run
+ * removes it under the lock).  The fd, or -1 with ERR. */
+int e2b_state_lock(const char *id, bool make_dirs, struct cs_err *err);
 void e2b_state_remove(const char *id);
 /* The path of sandbox ID's file with SUFFIX in the state directory
  * ($XDG_STATE_HOME or ~/.local/state, codex-sandbox/e2b/), the directories
